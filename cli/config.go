@@ -1,0 +1,164 @@
+// Package cli is the namespaces_of command line: flags, validation, exit
+// codes, and the glue between discovery and the renderers.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/namespaces-of/namespaces_of/nsfs"
+)
+
+// Exit statuses.
+const (
+	ExitOK      = 0 // success
+	ExitFailure = 1 // the scan or the output failed
+	ExitUsage   = 2 // bad options or arguments
+)
+
+// UsageError is a mistake in the command line; it exits with ExitUsage.
+type UsageError struct{ msg string }
+
+func (e *UsageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &UsageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// Config is a parsed and validated command line.
+type Config struct {
+	PIDs        []int        // PID arguments, de-duplicated, in the given order
+	SubtreePID  int          // --subtree, 0 if not given
+	PIDNS       bool         // --pidns
+	Namespaces  nsfs.TypeSet // --namespaces, 0 if not given
+	NoPIDs      bool         // --no-pids
+	ShowComm    bool         // --show-comm
+	AllPIDs     bool         // --all-pids
+	SearchTasks bool         // --search-tasks
+	DeepScan    bool         // --deep-scan
+	Holders     bool         // --holders
+	Color       string       // auto, always or never
+	Verbose     bool         // -v, --verbose
+	Help        bool         // -h, --help
+	Version     bool         // --version
+	Output      string       // tree (more formats come with the renderers)
+}
+
+var negativeNumber = regexp.MustCompile(`^-[0-9]+$`)
+
+// Parse parses and validates args (without the program name).
+func Parse(args []string) (*Config, error) {
+	cfg := &Config{}
+	fs := pflag.NewFlagSet("namespaces_of", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	fs.SortFlags = false
+	var subtree, namespaces string
+	var noColor bool
+	fs.StringVar(&subtree, "subtree", "", "")
+	fs.BoolVar(&cfg.PIDNS, "pidns", false, "")
+	fs.StringVar(&namespaces, "namespaces", "", "")
+	fs.BoolVar(&cfg.NoPIDs, "no-pids", false, "")
+	fs.BoolVar(&cfg.ShowComm, "show-comm", false, "")
+	fs.BoolVar(&cfg.AllPIDs, "all-pids", false, "")
+	fs.BoolVar(&cfg.SearchTasks, "search-tasks", false, "")
+	fs.BoolVar(&cfg.DeepScan, "deep-scan", false, "")
+	fs.BoolVar(&cfg.Holders, "holders", false, "")
+	fs.BoolVar(&noColor, "no-color", false, "")
+	fs.StringVar(&cfg.Color, "color", "auto", "")
+	fs.BoolVarP(&cfg.Verbose, "verbose", "v", false, "")
+	fs.BoolVarP(&cfg.Help, "help", "h", false, "")
+	fs.BoolVar(&cfg.Version, "version", false, "")
+	fs.StringVar(&cfg.Output, "output", "tree", "")
+
+	// "-5" would otherwise be taken for a cluster of short options.
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if negativeNumber.MatchString(a) {
+			return nil, usagef("invalid PID %q: a PID is a positive integer", a)
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, usagef("%s", strings.TrimSuffix(err.Error(), "\n"))
+	}
+	if cfg.Help || cfg.Version {
+		return cfg, nil
+	}
+
+	seen := map[int]bool{}
+	for _, a := range fs.Args() {
+		pid, err := parsePID(a)
+		if err != nil {
+			return nil, err
+		}
+		if !seen[pid] {
+			seen[pid] = true
+			cfg.PIDs = append(cfg.PIDs, pid)
+		}
+	}
+	if fs.Changed("subtree") {
+		pid, err := parsePID(subtree)
+		if err != nil {
+			return nil, usagef("--subtree: %v", err)
+		}
+		cfg.SubtreePID = pid
+	}
+	if fs.Changed("namespaces") {
+		set, err := nsfs.ParseTypeSet(namespaces)
+		if err != nil {
+			return nil, usagef("--namespaces: %v", err)
+		}
+		cfg.Namespaces = set
+	}
+	switch cfg.Color {
+	case "auto", "always", "never":
+	default:
+		return nil, usagef("--color: invalid value %q (want auto, always or never)", cfg.Color)
+	}
+	if noColor {
+		if fs.Changed("color") && cfg.Color != "never" {
+			return nil, usagef("--no-color conflicts with --color=%s", cfg.Color)
+		}
+		cfg.Color = "never"
+	}
+	switch cfg.Output {
+	case "tree":
+	default:
+		return nil, usagef("--output: invalid value %q (want tree)", cfg.Output)
+	}
+	return cfg, validate(cfg, fs)
+}
+
+// validate enforces the rules on combining options.
+func validate(cfg *Config, fs *pflag.FlagSet) error {
+	switch {
+	case len(cfg.PIDs) > 0 && (cfg.DeepScan || cfg.SearchTasks || cfg.SubtreePID != 0):
+		return usagef("PID arguments cannot be combined with --deep-scan, --search-tasks or --subtree")
+	case fs.Changed("namespaces") && cfg.PIDNS:
+		return usagef("--namespaces cannot be combined with --pidns")
+	case cfg.AllPIDs && !cfg.PIDNS:
+		return usagef("--all-pids requires --pidns")
+	case cfg.NoPIDs && (cfg.ShowComm || cfg.AllPIDs):
+		return usagef("--no-pids cannot be combined with --show-comm or --all-pids")
+	}
+	return nil
+}
+
+var errNotPID = errors.New("a PID is a positive integer")
+
+// parsePID accepts a positive decimal integer.
+func parsePID(s string) (int, error) {
+	pid, err := strconv.Atoi(s)
+	if err != nil || pid <= 0 || strings.HasPrefix(s, "+") {
+		return 0, usagef("invalid PID %q: %v", s, errNotPID)
+	}
+	return pid, nil
+}

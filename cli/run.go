@@ -1,0 +1,237 @@
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/namespaces-of/namespaces_of/discover"
+	"github.com/namespaces-of/namespaces_of/model"
+	"github.com/namespaces-of/namespaces_of/nsfs"
+	"github.com/namespaces-of/namespaces_of/render/tree"
+)
+
+// Version is the tool's version.
+const Version = "0.1.0"
+
+// Env is what the command needs from its surroundings; main fills it from
+// the real process, tests fill it by hand.
+type Env struct {
+	Stdout, Stderr io.Writer
+	// StdoutIsTerminal and Width describe stdout (Width 0: not known).
+	StdoutIsTerminal bool
+	Width            int
+	Getenv           func(string) string
+}
+
+// Run executes the command line args (without the program name) and
+// returns the exit status. Results go to Stdout; every message to Stderr.
+func Run(args []string, env Env) int {
+	cfg, err := Parse(args)
+	if err != nil {
+		return fail(env, err)
+	}
+	switch {
+	case cfg.Help:
+		io.WriteString(env.Stdout, helpText)
+		return ExitOK
+	case cfg.Version:
+		fmt.Fprintf(env.Stdout, "namespaces_of %s\n", Version)
+		return ExitOK
+	}
+	if err := checkProcesses(cfg); err != nil {
+		return fail(env, err)
+	}
+	view := model.View{Types: cfg.Namespaces}
+	if cfg.PIDNS {
+		view.Hierarchy = model.PIDHierarchy
+	}
+	if cfg.SubtreePID != 0 {
+		if view.Subtree, err = namespaceOf(cfg.SubtreePID, cfg.PIDNS); err != nil {
+			return fail(env, err)
+		}
+	}
+
+	m, err := discover.Scan(scanOptions(cfg))
+	if err != nil {
+		return fail(env, err)
+	}
+	m.ToolVersion = Version
+	m.KernelRelease = kernelRelease()
+	if cfg.Verbose {
+		reportSources(env.Stderr, m)
+	}
+	if !view.Subtree.IsZero() {
+		if _, ok := m.Namespaces[view.Subtree]; !ok {
+			return fail(env, fmt.Errorf("the namespace of PID %d vanished during the scan", cfg.SubtreePID))
+		}
+	}
+
+	out := bufio.NewWriterSize(env.Stdout, 64*1024)
+	err = tree.Render(out, m, tree.Options{
+		View:     view,
+		NoPIDs:   cfg.NoPIDs,
+		ShowComm: cfg.ShowComm,
+		AllPIDs:  cfg.AllPIDs,
+		Threads:  cfg.SearchTasks,
+		ShowMaps: len(cfg.PIDs) == 0,
+		Holders:  cfg.Holders,
+		Color:    useColor(cfg, env),
+		Width:    width(env),
+	})
+	if err == nil {
+		err = out.Flush()
+	}
+	if err != nil {
+		return fail(env, fmt.Errorf("writing output: %w", err))
+	}
+	reportSkipped(env.Stderr, m, cfg.Verbose)
+	return ExitOK
+}
+
+// fail prints err as one line on stderr and returns its exit status.
+func fail(env Env, err error) int {
+	fmt.Fprintf(env.Stderr, "namespaces_of: %v\n", err)
+	var usage *UsageError
+	if errors.As(err, &usage) {
+		return ExitUsage
+	}
+	return ExitFailure
+}
+
+// scanOptions says what discovery must look at for this command line.
+func scanOptions(cfg *Config) discover.Options {
+	opts := discover.Options{
+		PIDs:   cfg.PIDs,
+		Tasks:  cfg.SearchTasks,
+		Deep:   cfg.DeepScan,
+		Maps:   len(cfg.PIDs) == 0 && !cfg.PIDNS,
+		Comm:   cfg.ShowComm || cfg.Holders,
+		Status: cfg.AllPIDs,
+	}
+	if cfg.PIDNS {
+		opts.Types = nsfs.NewTypeSet(nsfs.PID)
+	}
+	return opts
+}
+
+// checkProcesses rejects PID arguments that name no process, before any
+// scan.
+func checkProcesses(cfg *Config) error {
+	pids := cfg.PIDs
+	if cfg.SubtreePID != 0 {
+		pids = append(pids[:len(pids):len(pids)], cfg.SubtreePID)
+	}
+	for _, pid := range pids {
+		var st unix.Stat_t
+		if err := unix.Stat("/proc/"+strconv.Itoa(pid), &st); err != nil {
+			return usagef("no such process: %d", pid)
+		}
+	}
+	return nil
+}
+
+// namespaceOf returns the user (or PID) namespace of pid.
+func namespaceOf(pid int, pidNS bool) (nsfs.ID, error) {
+	link := "/proc/" + strconv.Itoa(pid) + "/ns/user"
+	if pidNS {
+		link = "/proc/" + strconv.Itoa(pid) + "/ns/pid"
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(link, &st); err != nil {
+		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ESRCH) {
+			return nsfs.ID{}, usagef("no such process: %d", pid)
+		}
+		return nsfs.ID{}, fmt.Errorf("--subtree: cannot read %s: %w", link, err)
+	}
+	return nsfs.ID{Dev: st.Dev, Ino: st.Ino}, nil
+}
+
+func useColor(cfg *Config, env Env) bool {
+	switch cfg.Color {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	return env.StdoutIsTerminal && (env.Getenv == nil || env.Getenv("NO_COLOR") == "")
+}
+
+// width is the terminal width for wrapping member lists: 80 when stdout is
+// not a terminal, as the seed does.
+func width(env Env) int {
+	if env.StdoutIsTerminal && env.Width > 0 {
+		return env.Width
+	}
+	return 80
+}
+
+func kernelRelease() string {
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		return ""
+	}
+	return unix.ByteSliceToString(u.Release[:])
+}
+
+// reportSkipped says, in one line, how many processes could not be read.
+func reportSkipped(w io.Writer, m *model.Model, verbose bool) {
+	if len(m.Skipped) == 0 {
+		return
+	}
+	reasons := map[string]int{}
+	for _, s := range m.Skipped {
+		reasons[s.Reason]++
+	}
+	var parts []string
+	for r, n := range reasons {
+		parts = append(parts, fmt.Sprintf("%s: %d", describeErrno(r), n))
+	}
+	sort.Strings(parts)
+	noun := "processes"
+	if len(m.Skipped) == 1 {
+		noun = "process"
+	}
+	fmt.Fprintf(w, "namespaces_of: could not inspect %d %s (%s); their namespaces may be missing\n",
+		len(m.Skipped), noun, strings.Join(parts, ", "))
+	if verbose {
+		for _, s := range m.Skipped {
+			fmt.Fprintf(w, "namespaces_of: skipped PID %d: %s\n", s.PID, s.Reason)
+		}
+	}
+}
+
+func describeErrno(name string) string {
+	switch name {
+	case "EACCES":
+		return "permission denied"
+	case "EPERM":
+		return "operation not permitted"
+	}
+	return name
+}
+
+// reportSources lists, for -v, which discovery sources ran.
+func reportSources(w io.Writer, m *model.Model) {
+	for _, s := range m.Sources {
+		if s.Ran {
+			fmt.Fprintf(w, "namespaces_of: source %s: ran\n", s.Name)
+		} else {
+			fmt.Fprintf(w, "namespaces_of: source %s: unavailable: %s\n", s.Name, s.Reason)
+		}
+	}
+}
+
+// Main runs the command for the real process and returns its exit status.
+func Main() int {
+	env := Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	env.StdoutIsTerminal, env.Width = terminal(os.Stdout)
+	return Run(os.Args[1:], env)
+}

@@ -1,0 +1,247 @@
+package discover
+
+import (
+	"strconv"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/namespaces-of/namespaces_of/model"
+	"github.com/namespaces-of/namespaces_of/nsfs"
+	"github.com/namespaces-of/namespaces_of/procfs"
+)
+
+// batch is what one worker (or one host source) found. Sightings carry only
+// inode numbers read from links; namespaces are opened later, once each.
+type batch struct {
+	members  []membership
+	holdings []holding
+	tasks    []*model.Task
+	skipped  []model.Skip
+	// mountNS maps each mount namespace seen to the task with the lowest
+	// PID in it, through which its mounts are read.
+	mountNS map[uint64]task
+}
+
+func newBatch() *batch { return &batch{} }
+
+// membership: task tid of process pid is in namespace ino (tid 0: the
+// process's own /proc/PID/ns link).
+type membership struct {
+	ino      uint64
+	typ      nsfs.Type
+	pid, tid int32
+}
+
+// holding: something other than a member task keeps namespace ino alive.
+// The namespace can be opened again through path (below /proc, vetted) or
+// is already open as fd (ownership passes to the registry).
+type holding struct {
+	ino    uint64
+	typ    nsfs.Type
+	holder model.Holder
+	path   string
+	fd     int
+}
+
+func (b *batch) addMember(typ nsfs.Type, ino uint64, pid, tid int) {
+	b.members = append(b.members, membership{ino: ino, typ: typ, pid: int32(pid), tid: int32(tid)})
+}
+
+func (b *batch) addHolder(typ nsfs.Type, ino uint64, h model.Holder, path string) {
+	b.holdings = append(b.holdings, holding{ino: ino, typ: typ, holder: h, path: path, fd: -1})
+}
+
+// addHolderFD records a holder of a namespace the source already opened.
+func (b *batch) addHolderFD(fd int, h model.Holder) {
+	b.holdings = append(b.holdings, holding{holder: h, fd: fd})
+}
+
+// registry turns sightings into model namespaces, opening and resolving each
+// namespace exactly once, whichever sighting reached it first.
+type registry struct {
+	s       *scanner
+	m       *model.Model
+	batches []*batch
+	noNSID  bool // NS_GET_ID is not supported here; stop asking
+}
+
+func newRegistry(s *scanner) *registry { return &registry{s: s, m: s.m} }
+
+func (r *registry) add(b *batch) { r.batches = append(r.batches, b) }
+
+// finish resolves every namespace sighted, then attaches members and
+// holders. A namespace whose every sighting vanished before it could be
+// opened is left out: nothing holds it any more, or what held it is gone.
+func (r *registry) finish() {
+	for _, b := range r.batches {
+		for i := range b.holdings {
+			h := &b.holdings[i]
+			if h.fd >= 0 {
+				if id, ok := r.resolveFD(h.fd, 0, 0); ok {
+					h.ino, h.typ = id.Ino, r.m.Namespaces[id].Type
+				}
+				unix.Close(h.fd)
+				h.fd = -1
+			}
+		}
+	}
+	for _, b := range r.batches {
+		for _, ms := range b.members {
+			if r.known(ms.ino) {
+				continue
+			}
+			path := strconv.Itoa(int(ms.pid))
+			if ms.tid != 0 {
+				path += "/task/" + strconv.Itoa(int(ms.tid))
+			}
+			if fd, err := nsfs.OpenAt(r.s.procFD, path+"/ns/"+ms.typ.String()); err == nil {
+				r.resolveFD(fd, ms.ino, ms.typ)
+				unix.Close(fd)
+			}
+		}
+		for _, h := range b.holdings {
+			if h.path == "" || r.known(h.ino) {
+				continue
+			}
+			if fd, err := nsfs.OpenVetted(r.s.procFD, h.path, 0); err == nil {
+				r.resolveFD(fd, h.ino, h.typ)
+				unix.Close(fd)
+			}
+		}
+	}
+	for _, b := range r.batches {
+		for _, ms := range b.members {
+			ns := r.m.Namespaces[r.s.id(ms.ino)]
+			if ns == nil {
+				continue
+			}
+			switch {
+			case ms.tid == 0:
+				ns.PIDs = append(ns.PIDs, int(ms.pid))
+			default:
+				ns.Threads = append(ns.Threads, model.Thread{TID: int(ms.tid), PID: int(ms.pid)})
+				if ms.tid == ms.pid {
+					ns.PIDs = append(ns.PIDs, int(ms.pid))
+				}
+			}
+		}
+		for _, h := range b.holdings {
+			if ns := r.m.Namespaces[r.s.id(h.ino)]; ns != nil && h.ino != 0 {
+				ns.Holders = append(ns.Holders, h.holder)
+			}
+		}
+		for _, t := range b.tasks {
+			r.m.Tasks[t.ID] = t
+		}
+		r.m.Skipped = append(r.m.Skipped, b.skipped...)
+	}
+	r.batches = nil
+}
+
+func (r *registry) known(ino uint64) bool {
+	_, ok := r.m.Namespaces[r.s.id(ino)]
+	return ok
+}
+
+// resolveFD adds the namespace fd refers to, and its ancestors, to the
+// model. wantIno, when non-zero, is the inode the sighting saw: if the file
+// now is another namespace (the process moved, or its PID was reused), the
+// sighting is stale and ignored. wantType, when non-zero, saves an ioctl.
+func (r *registry) resolveFD(fd int, wantIno uint64, wantType nsfs.Type) (nsfs.ID, bool) {
+	id, err := nsfs.IDOf(fd)
+	if err != nil || (wantIno != 0 && id.Ino != wantIno) {
+		return nsfs.ID{}, false
+	}
+	if _, ok := r.m.Namespaces[id]; ok {
+		return id, true
+	}
+	typ := wantType
+	if typ == 0 {
+		if typ, err = nsfs.TypeOf(fd); err != nil {
+			return nsfs.ID{}, false
+		}
+	}
+	ns := &model.Namespace{ID: id, Type: typ, CreatorUID: -1}
+	// Registered before the ancestors are walked, so that a cycle (which
+	// the kernel cannot produce) could not recurse forever.
+	r.m.Namespaces[id] = ns
+	if !r.noNSID {
+		if nsid, err := nsfs.NamespaceID(fd); err == nil {
+			ns.NSID = nsid
+		} else if e := errno(err); e == unix.ENOTTY || e == unix.EINVAL {
+			r.noNSID = true
+		}
+	}
+	if typ == nsfs.User {
+		if uid, err := nsfs.CreatorUID(fd); err == nil {
+			ns.CreatorUID = int64(uid)
+		}
+	}
+	if typ.Hierarchical() {
+		// EPERM: topmost visible namespace; Parent stays zero.
+		if pfd, err := nsfs.ParentFD(fd); err == nil {
+			ns.Parent = r.ancestor(pfd)
+		}
+	}
+	if typ != nsfs.User {
+		// EPERM: the owner is outside our view; Owner stays zero.
+		if ofd, err := nsfs.OwnerFD(fd); err == nil {
+			ns.Owner = r.ancestor(ofd)
+		}
+	}
+	return id, true
+}
+
+// ancestor resolves (and closes) an fd returned by NS_GET_PARENT or
+// NS_GET_USERNS.
+func (r *registry) ancestor(fd int) nsfs.ID {
+	defer unix.Close(fd)
+	id, _ := r.resolveFD(fd, 0, 0)
+	return id
+}
+
+// readIDMaps fills in the UID and GID maps of each user namespace from the
+// first member task whose maps can still be read.
+func (s *scanner) readIDMaps() {
+	for _, ns := range s.m.Namespaces {
+		if ns.Type != nsfs.User {
+			continue
+		}
+		dirs := func(yield func(string) bool) {
+			for _, pid := range ns.PIDs {
+				if !yield(strconv.Itoa(pid)) {
+					return
+				}
+			}
+			for _, t := range ns.Threads {
+				if !yield(strconv.Itoa(t.PID) + "/task/" + strconv.Itoa(t.TID)) {
+					return
+				}
+			}
+		}
+		for dir := range dirs {
+			if uids, gids, ok := readIDMapsOf(s.procFD, dir); ok {
+				ns.UIDMap, ns.GIDMap = uids, gids
+				break
+			}
+		}
+	}
+}
+
+func readIDMapsOf(procFD int, dir string) (uids, gids []procfs.IDRange, ok bool) {
+	uidData, err := readFile(procFD, dir+"/uid_map")
+	if err != nil {
+		return nil, nil, false
+	}
+	gidData, err := readFile(procFD, dir+"/gid_map")
+	if err != nil {
+		return nil, nil, false
+	}
+	if uids, err = procfs.ParseIDMap(uidData); err != nil {
+		return nil, nil, false
+	}
+	if gids, err = procfs.ParseIDMap(gidData); err != nil {
+		return nil, nil, false
+	}
+	return uids, gids, true
+}
