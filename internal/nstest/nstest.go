@@ -1,0 +1,257 @@
+// Package nstest creates real namespaces for the tests: it starts helper
+// processes in new namespaces, waits for them to report ready on a pipe,
+// reads their namespace identities, builds and runs the namespaces_of
+// binary, and cleans every process and mount up with t.Cleanup.
+package nstest
+
+import (
+	"bufio"
+	"bytes"
+	_ "embed"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+//go:embed csrc/nshelper.c
+var helperSource []byte
+
+// RequireRoot skips the test unless it runs as root with the privileges to
+// create every namespace type.
+func RequireRoot(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: creates namespaces, bind mounts and processes of other users")
+	}
+}
+
+var (
+	buildOnce  sync.Once
+	buildDir   string
+	helperPath string
+	toolPath   string
+	buildErr   error
+)
+
+// build compiles the C helper and the namespaces_of binary once per test
+// binary. The directory is removed by Cleanup (call it from TestMain).
+func build() {
+	buildDir, buildErr = os.MkdirTemp("", "nstest-")
+	if buildErr != nil {
+		return
+	}
+	src := filepath.Join(buildDir, "nshelper.c")
+	if buildErr = os.WriteFile(src, helperSource, 0o600); buildErr != nil {
+		return
+	}
+	helperPath = filepath.Join(buildDir, "nshelper")
+	if out, err := exec.Command("gcc", "-O2", "-pthread", "-o", helperPath, src).CombinedOutput(); err != nil {
+		buildErr = fmt.Errorf("gcc nshelper: %v\n%s", err, out)
+		return
+	}
+	root, err := moduleRoot()
+	if err != nil {
+		buildErr = err
+		return
+	}
+	toolPath = filepath.Join(buildDir, "namespaces_of")
+	cmd := exec.Command("go", "build", "-o", toolPath, "./cmd/namespaces_of")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+	}
+}
+
+func moduleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %v", err)
+	}
+	return filepath.Dir(strings.TrimSpace(string(out))), nil
+}
+
+// Cleanup removes what build made. Call it at the end of TestMain.
+func Cleanup() {
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+}
+
+// Helper returns the path of the compiled nshelper program.
+func Helper(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(build)
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return helperPath
+}
+
+// Tool returns the path of the built namespaces_of binary.
+func Tool(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(build)
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return toolPath
+}
+
+// Proc is a helper process the test started.
+type Proc struct {
+	Cmd   *exec.Cmd
+	PID   int
+	Ready []string // the fields after "ready" on the helper's ready line
+}
+
+// Start runs a command (with optional clone flags and ID mappings in attr),
+// waits until it prints a line starting with "ready", and kills and reaps it
+// when the test ends. The wait is bounded so a broken helper fails the test
+// instead of hanging it.
+func Start(t testing.TB, attr *syscall.SysProcAttr, name string, args ...string) *Proc {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	if attr == nil {
+		attr = &syscall.SysProcAttr{}
+	}
+	attr.Pdeathsig = syscall.SIGKILL
+	cmd.SysProcAttr = attr
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	p := &Proc{Cmd: cmd, PID: cmd.Process.Pid}
+	t.Cleanup(func() { p.Kill() })
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "ready") {
+				lines <- sc.Text()
+				return
+			}
+		}
+		close(lines)
+	}()
+	select {
+	case line, ok := <-lines:
+		if !ok {
+			t.Fatalf("%s %v exited before ready: %s", name, args, stderr.String())
+		}
+		p.Ready = strings.Fields(line)[1:]
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s %v: no ready line within 30s: %s", name, args, stderr.String())
+	}
+	return p
+}
+
+// StartHelper runs nshelper with args; see nshelper.c for the modes.
+func StartHelper(t testing.TB, attr *syscall.SysProcAttr, args ...string) *Proc {
+	t.Helper()
+	return Start(t, attr, Helper(t), args...)
+}
+
+// ReadyInt returns field i of the ready line as a number.
+func (p *Proc) ReadyInt(t testing.TB, i int) int {
+	t.Helper()
+	if i >= len(p.Ready) {
+		t.Fatalf("ready line %v has no field %d", p.Ready, i)
+	}
+	n, err := strconv.Atoi(p.Ready[i])
+	if err != nil {
+		t.Fatalf("ready field %d %q: %v", i, p.Ready[i], err)
+	}
+	return n
+}
+
+// Kill kills the process and reaps it. Safe to call twice.
+func (p *Proc) Kill() {
+	if p.Cmd.ProcessState != nil {
+		return
+	}
+	p.Cmd.Process.Kill()
+	p.Cmd.Wait()
+}
+
+// Inode returns the inode of /proc/<path>, a namespace link such as
+// "123/ns/net" or "123/task/124/ns/uts".
+func Inode(t testing.TB, path string) uint64 {
+	t.Helper()
+	var st unix.Stat_t
+	if err := unix.Stat("/proc/"+path, &st); err != nil {
+		t.Fatalf("stat /proc/%s: %v", path, err)
+	}
+	return st.Ino
+}
+
+// NS returns the inode of process pid's namespace of the given type.
+func NS(t testing.TB, pid int, typ string) uint64 {
+	t.Helper()
+	return Inode(t, strconv.Itoa(pid)+"/ns/"+typ)
+}
+
+// Result is the outcome of one run of the tool.
+type Result struct {
+	Stdout, Stderr string
+	Code           int
+}
+
+// Run runs the namespaces_of binary with args and returns what it printed.
+// It fails the test if the tool does not finish within the timeout.
+func Run(t testing.TB, args ...string) Result {
+	t.Helper()
+	return RunCmd(t, exec.Command(Tool(t), args...))
+}
+
+// RunCmd runs a prepared command (e.g. the tool under unshare or another
+// user) with a 60 s bound.
+func RunCmd(t testing.TB, cmd *exec.Cmd) Result {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %v: %v", cmd.Args, err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("%v did not finish within 60s", cmd.Args)
+	}
+	return Result{Stdout: out.String(), Stderr: errOut.String(), Code: cmd.ProcessState.ExitCode()}
+}
+
+// BindMount bind-mounts src onto a new file at dst (created) and unmounts
+// it when the test ends.
+func BindMount(t testing.TB, src, dst string) {
+	t.Helper()
+	if err := os.WriteFile(dst, nil, 0o600); err != nil && !os.IsExist(err) {
+		t.Fatal(err)
+	}
+	if err := unix.Mount(src, dst, "", unix.MS_BIND, ""); err != nil {
+		t.Fatalf("bind mount %s on %s: %v", src, dst, err)
+	}
+	t.Cleanup(func() { unix.Unmount(dst, unix.MNT_DETACH) })
+}
+
+// IDMap maps root inside a new user namespace to uid outside.
+func IDMap(uid int) []syscall.SysProcIDMap {
+	return []syscall.SysProcIDMap{{ContainerID: 0, HostID: uid, Size: 1}}
+}
