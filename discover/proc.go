@@ -1,6 +1,7 @@
 package discover
 
 import (
+	"bytes"
 	"os"
 	"strconv"
 
@@ -23,7 +24,13 @@ type proc struct {
 	// links holds the inode of each of the leader's namespace links, by
 	// type rank; 0 where the link could not be read.
 	links [8]uint64
-	tids  []int // the process's threads, nil until listed
+	tids  []int    // the process's threads, nil until listed
+	fds   []fdLink // the process's fd links, nil until read
+	pidfd int      // a pidfd for the process, -1 until opened
+
+	// noPIDForChildren and noTimeForChildren: the link could not be read
+	// (no child yet); pidfdForChildren asks the pidfd instead.
+	noPIDForChildren, noTimeForChildren bool
 
 	gone   bool       // the process vanished
 	denied unix.Errno // access was refused (EACCES/EPERM)
@@ -36,7 +43,10 @@ func (p *proc) reset(pid int) {
 	p.nsDir = -1
 	p.links = [8]uint64{}
 	p.tids = nil
+	p.fds = nil
+	p.pidfd = -1
 	p.gone = false
+	p.noPIDForChildren, p.noTimeForChildren = false, false
 	p.denied = 0
 }
 
@@ -45,6 +55,24 @@ func (p *proc) release() {
 		unix.Close(p.nsDir)
 		p.nsDir = -1
 	}
+	if p.pidfd >= 0 {
+		unix.Close(p.pidfd)
+		p.pidfd = -1
+	}
+}
+
+// openPidfd opens a pidfd for the process once. The pidfd pins the process
+// identity, so fds fetched through it cannot belong to a reused PID.
+func (p *proc) openPidfd() (int, error) {
+	if p.pidfd >= 0 {
+		return p.pidfd, nil
+	}
+	fd, err := unix.PidfdOpen(p.pid, 0)
+	if err != nil {
+		return -1, err
+	}
+	p.pidfd = fd
+	return fd, nil
 }
 
 // fail records why reading the process failed: vanished processes are
@@ -196,3 +224,5 @@ func readFile(dirfd int, path string) ([]byte, error) {
 
 // fileFromFD wraps fd for buffered reading; closing the file closes fd.
 func fileFromFD(fd int, name string) *os.File { return os.NewFile(uintptr(fd), name) }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

@@ -20,6 +20,14 @@ type batch struct {
 	// mountNS maps each mount namespace seen to the task with the lowest
 	// PID in it, through which its mounts are read.
 	mountNS map[uint64]task
+	// open marks the namespaces this batch already holds an fd for.
+	open map[uint64]bool
+}
+
+// addKernelListed records a namespace known from a kernel list (fd already
+// open). It becomes a holder only if nothing else found the namespace.
+func (b *batch) addKernelListed(fd int) {
+	b.holdings = append(b.holdings, holding{holder: model.Holder{Kind: model.HolderKernelList}, fd: fd, ifNew: true})
 }
 
 func newBatch() *batch { return &batch{} }
@@ -41,6 +49,8 @@ type holding struct {
 	holder model.Holder
 	path   string
 	fd     int
+	// ifNew: only a holder if no other sighting found the namespace.
+	ifNew bool
 }
 
 func (b *batch) addMember(typ nsfs.Type, ino uint64, pid, tid int) {
@@ -56,6 +66,21 @@ func (b *batch) addHolderFD(fd int, h model.Holder) {
 	b.holdings = append(b.holdings, holding{holder: h, fd: fd})
 }
 
+// addHolderOpen records a holder of namespace ino that the source opened as
+// fd. One open fd per namespace is enough to resolve it, so further fds for
+// the same namespace are closed at once.
+func (b *batch) addHolderOpen(fd int, ino uint64, typ nsfs.Type, h model.Holder) {
+	if b.open == nil {
+		b.open = map[uint64]bool{}
+	}
+	if b.open[ino] {
+		unix.Close(fd)
+		fd = -1
+	}
+	b.open[ino] = true
+	b.holdings = append(b.holdings, holding{ino: ino, typ: typ, holder: h, fd: fd})
+}
+
 // registry turns sightings into model namespaces, opening and resolving each
 // namespace exactly once, whichever sighting reached it first.
 type registry struct {
@@ -63,6 +88,9 @@ type registry struct {
 	m       *model.Model
 	batches []*batch
 	noNSID  bool // NS_GET_ID is not supported here; stop asking
+	// mountFDs keeps an fd for each mount namespace resolved during a deep
+	// scan, so that member-less ones can be looked into afterwards.
+	mountFDs map[nsfs.ID]int
 }
 
 func newRegistry(s *scanner) *registry { return &registry{s: s, m: s.m} }
@@ -75,13 +103,8 @@ func (r *registry) add(b *batch) { r.batches = append(r.batches, b) }
 func (r *registry) finish() {
 	for _, b := range r.batches {
 		for i := range b.holdings {
-			h := &b.holdings[i]
-			if h.fd >= 0 {
-				if id, ok := r.resolveFD(h.fd, 0, 0); ok {
-					h.ino, h.typ = id.Ino, r.m.Namespaces[id].Type
-				}
-				unix.Close(h.fd)
-				h.fd = -1
+			if h := &b.holdings[i]; h.fd >= 0 && !h.ifNew {
+				r.resolveHolding(h)
 			}
 		}
 	}
@@ -109,6 +132,20 @@ func (r *registry) finish() {
 			}
 		}
 	}
+	// Kernel-listed namespaces count as found by the list only when every
+	// other sighting missed them.
+	listedOnly := map[uint64]bool{}
+	for _, b := range r.batches {
+		for i := range b.holdings {
+			if h := &b.holdings[i]; h.fd >= 0 && h.ifNew {
+				id, err := nsfs.IDOf(h.fd)
+				if err == nil && !r.known(id.Ino) {
+					listedOnly[id.Ino] = true
+				}
+				r.resolveHolding(h)
+			}
+		}
+	}
 	for _, b := range r.batches {
 		for _, ms := range b.members {
 			ns := r.m.Namespaces[r.s.id(ms.ino)]
@@ -126,6 +163,9 @@ func (r *registry) finish() {
 			}
 		}
 		for _, h := range b.holdings {
+			if h.ifNew && !listedOnly[h.ino] {
+				continue
+			}
 			if ns := r.m.Namespaces[r.s.id(h.ino)]; ns != nil && h.ino != 0 {
 				ns.Holders = append(ns.Holders, h.holder)
 			}
@@ -136,6 +176,23 @@ func (r *registry) finish() {
 		r.m.Skipped = append(r.m.Skipped, b.skipped...)
 	}
 	r.batches = nil
+}
+
+// resolveHolding resolves and closes the fd a source opened for a holding.
+func (r *registry) resolveHolding(h *holding) {
+	if id, ok := r.resolveFD(h.fd, 0, 0); ok {
+		h.ino, h.typ = id.Ino, r.m.Namespaces[id].Type
+	}
+	unix.Close(h.fd)
+	h.fd = -1
+}
+
+// close releases the mount namespace fds kept for the processless scan.
+func (r *registry) close() {
+	for _, fd := range r.mountFDs {
+		unix.Close(fd)
+	}
+	r.mountFDs = nil
 }
 
 func (r *registry) known(ino uint64) bool {
@@ -170,6 +227,14 @@ func (r *registry) resolveFD(fd int, wantIno uint64, wantType nsfs.Type) (nsfs.I
 			ns.NSID = nsid
 		} else if e := errno(err); e == unix.ENOTTY || e == unix.EINVAL {
 			r.noNSID = true
+		}
+	}
+	if typ == nsfs.Mount && r.s.opts.Deep {
+		if dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0); err == nil {
+			if r.mountFDs == nil {
+				r.mountFDs = map[nsfs.ID]int{}
+			}
+			r.mountFDs[id] = dup
 		}
 	}
 	if typ == nsfs.User {

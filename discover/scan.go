@@ -63,14 +63,15 @@ func Scan(opts Options) (*model.Model, error) {
 
 // scanner holds the state of one scan.
 type scanner struct {
-	opts    Options
-	procFD  int         // the /proc directory
-	nsfsDev uint64      // the device of nsfs; every namespace file has it
-	types   []nsfs.Type // link types to read for member tasks
-	reg     *registry
-	m       *model.Model
-	process []processSource
-	host    []hostSource
+	opts         Options
+	procFD       int         // the /proc directory
+	nsfsDev      uint64      // the device of nsfs; every namespace file has it
+	types        []nsfs.Type // link types to read for member tasks
+	reg          *registry
+	m            *model.Model
+	process      []processSource
+	host         []hostSource
+	afterResolve []afterResolveSource
 }
 
 func newScanner(opts Options) (*scanner, error) {
@@ -97,7 +98,10 @@ func newScanner(opts Options) (*scanner, error) {
 	return s, nil
 }
 
-func (s *scanner) close() { unix.Close(s.procFD) }
+func (s *scanner) close() {
+	s.reg.close()
+	unix.Close(s.procFD)
+}
 
 // availableTypes lists the link types this kernel has (time namespaces
 // arrived in 5.6, cgroup in 4.6), limited to want.
@@ -152,6 +156,20 @@ func (s *scanner) run() (*model.Model, error) {
 		s.reg.add(b)
 	}
 	s.reg.finish()
+	// Mount namespaces found without a member may hold further bind mounts,
+	// which may be further member-less mount namespaces: repeat until none
+	// is new.
+	for _, src := range s.afterResolve {
+		for {
+			b := newBatch()
+			more := src.scanAfterResolve(s, b)
+			s.reg.add(b)
+			s.reg.finish()
+			if !more {
+				break
+			}
+		}
+	}
 	if s.opts.Maps {
 		s.readIDMaps()
 	}
@@ -199,7 +217,7 @@ func (s *scanner) scanProcesses(pids []int) []*batch {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p := &proc{s: s, b: b, nsDir: -1}
+			p := &proc{s: s, b: b, nsDir: -1, pidfd: -1}
 			for {
 				start := int(next.Add(chunk)) - chunk
 				if start >= len(pids) {
@@ -259,6 +277,9 @@ func (s *scanner) reportSources() {
 		add(src.report())
 	}
 	for _, src := range s.host {
+		add(src.report())
+	}
+	for _, src := range s.afterResolve {
 		add(src.report())
 	}
 }

@@ -23,6 +23,13 @@ type hostSource interface {
 	report() model.SourceReport
 }
 
+// afterResolveSource runs once the namespaces found so far are resolved,
+// and again while it reports finding more.
+type afterResolveSource interface {
+	scanAfterResolve(s *scanner, b *batch) (more bool)
+	report() model.SourceReport
+}
+
 // ran is the report of a source that needs nothing beyond /proc.
 func ran(name string) model.SourceReport { return model.SourceReport{Name: name, Ran: true} }
 
@@ -38,8 +45,9 @@ func (s *scanner) chooseSources() {
 	}
 	if o.Deep {
 		mounts := &bindMounts{}
-		s.process = append(s.process, forChildren{}, openFDs{}, mounts)
-		s.host = append(s.host, mounts)
+		s.process = append(s.process, forChildren{}, newPidfdForChildren(), openFDs{}, newSockets(), mounts)
+		s.host = append(s.host, mounts, &mountNamespaces{})
+		s.afterResolve = append(s.afterResolve, &processlessMounts{})
 	}
 }
 
@@ -185,7 +193,16 @@ func (forChildren) scanProcess(p *proc) {
 			}
 			_, ino, err := p.readLink(p.s.procFD, dir+l.name)
 			if err != nil {
-				continue // no child namespace yet, or an old kernel
+				// No child namespace yet (or an old kernel): the pidfd
+				// source may still see it, for the process itself.
+				if errno(err) == unix.ENOENT && tid == p.pid {
+					if l.typ == nsfs.PID {
+						p.noPIDForChildren = true
+					} else {
+						p.noTimeForChildren = true
+					}
+				}
+				continue
 			}
 			own, err := p.ownLink(tid, dir, l.typ)
 			if err != nil || own == ino {
@@ -216,23 +233,12 @@ type openFDs struct{}
 func (openFDs) report() model.SourceReport { return ran("fds") }
 
 func (openFDs) scanProcess(p *proc) {
-	dirPath := p.dir + "/fd"
-	dir, err := unix.Openat(p.s.procFD, dirPath, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return
-	}
-	defer unix.Close(dir)
-	names, err := readDirNames(dir, ".")
-	if err != nil {
-		return
-	}
-	for _, name := range names {
-		t, ino, err := p.readLink(dir, name)
-		if err != nil || !p.s.wants(t) {
+	for _, l := range p.fdLinks() {
+		t, ino, ok := parseLink(l.target)
+		if !ok || !p.s.wants(t) {
 			continue
 		}
-		fd, _ := strconv.Atoi(name)
-		p.b.addHolder(t, ino, model.Holder{Kind: model.HolderFD, PID: p.pid, FD: fd}, dirPath+"/"+name)
+		p.b.addHolder(t, ino, model.Holder{Kind: model.HolderFD, PID: p.pid, FD: l.fd}, p.dir+"/fd/"+strconv.Itoa(l.fd))
 	}
 }
 

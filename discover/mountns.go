@@ -1,0 +1,176 @@
+package discover
+
+import (
+	"runtime"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/namespaces-of/namespaces_of/model"
+	"github.com/namespaces-of/namespaces_of/nsfs"
+	"github.com/namespaces-of/namespaces_of/procfs"
+)
+
+// mountNamespaces asks the kernel for its list of every mount namespace
+// (NS_MNT_GET_PREV/NEXT, Linux 6.12+), so that mount namespaces with no
+// process in them, or whose processes could not be read, are found too.
+type mountNamespaces struct {
+	unavailable error
+}
+
+func (m *mountNamespaces) report() model.SourceReport {
+	return sourceReport("mount-namespace-list", m.unavailable, "NS_MNT_GET_NEXT (Linux 6.12+) and CAP_SYS_ADMIN")
+}
+
+func (m *mountNamespaces) scanHost(s *scanner, b *batch) {
+	if !s.wants(nsfs.Mount) {
+		return
+	}
+	self, err := nsfs.OpenAt(s.procFD, "self/ns/mnt")
+	if err != nil {
+		m.unavailable = err
+		return
+	}
+	defer unix.Close(self)
+	for _, next := range []bool{false, true} {
+		cur, err := unix.Dup(self)
+		if err != nil {
+			return
+		}
+		for {
+			fd, _, err := nsfs.MountNSNeighbour(cur, next)
+			unix.Close(cur)
+			if err != nil {
+				if e := errno(err); e != unix.ENOENT && m.unavailable == nil {
+					m.unavailable = err
+				}
+				break
+			}
+			// The walk goes on from fd, so the holder gets its own copy.
+			if dup, err := unix.Dup(fd); err == nil {
+				b.addKernelListed(dup)
+			}
+			cur = fd
+		}
+	}
+}
+
+// processlessMounts scans the mounts of mount namespaces that no readable
+// task is in (held by an fd or a bind mount, or found in the kernel's
+// list). There is no /proc/PID/root to resolve paths through, so the work
+// runs on a locked OS thread that enters the namespace and is then thrown
+// away: no other thread of the process ever changes namespace.
+type processlessMounts struct {
+	done    map[nsfs.ID]bool
+	failure error
+}
+
+func (m *processlessMounts) report() model.SourceReport {
+	return sourceReport("processless-mount-namespaces", m.failure, "setns(2) into the mount namespace (CAP_SYS_ADMIN)")
+}
+
+// scanAfterResolve visits each not yet visited member-less mount namespace
+// the registry holds an fd for, and reports whether it found any.
+func (m *processlessMounts) scanAfterResolve(s *scanner, b *batch) bool {
+	if m.done == nil {
+		m.done = map[nsfs.ID]bool{}
+	}
+	found := false
+	for id, fd := range s.reg.mountFDs {
+		ns := s.m.Namespaces[id]
+		if m.done[id] || ns == nil || len(ns.PIDs) > 0 || len(ns.Threads) > 0 {
+			continue
+		}
+		m.done[id] = true
+		found = true
+		mounts, err := mountsInNamespace(fd)
+		if err != nil {
+			if m.failure == nil && isDenial(err) {
+				m.failure = err
+			}
+			continue
+		}
+		for _, mnt := range mounts {
+			nsFD, err := nsfs.ReopenVetted(mnt.pathFD)
+			unix.Close(mnt.pathFD)
+			if err != nil {
+				continue
+			}
+			if t, err := nsfs.TypeOf(nsFD); err != nil || !s.wants(t) {
+				unix.Close(nsFD)
+				continue
+			}
+			b.addHolderFD(nsFD, model.Holder{Kind: model.HolderBindMount, Path: mnt.path, MountNS: id})
+		}
+	}
+	return found
+}
+
+// nsfsMount is an nsfs mount found inside another mount namespace: its
+// path there and an O_PATH fd for it (already checked to be on nsfs).
+type nsfsMount struct {
+	path   string
+	pathFD int
+}
+
+// mountsInNamespace lists the nsfs mounts of the mount namespace mntFD
+// refers to. It runs on a fresh OS thread that enters that namespace and
+// dies afterwards (the goroutine exits while still locked to it).
+func mountsInNamespace(mntFD int) ([]nsfsMount, error) {
+	type result struct {
+		mounts []nsfsMount
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread is discarded
+		mounts, err := mountsHere(mntFD)
+		done <- result{mounts, err}
+	}()
+	r := <-done
+	return r.mounts, r.err
+}
+
+// mountsHere runs on the throwaway thread.
+func mountsHere(mntFD int) ([]nsfsMount, error) {
+	// The thread's own /proc entry, opened before leaving our mount
+	// namespace: the other namespace may have no /proc at all.
+	taskDir, err := unix.Open("/proc/thread-self", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(taskDir)
+	// setns into a mount namespace needs a private fs_struct.
+	if err := unix.Unshare(unix.CLONE_FS); err != nil {
+		return nil, err
+	}
+	if err := unix.Setns(mntFD, unix.CLONE_NEWNS); err != nil {
+		return nil, err
+	}
+	data, err := readFile(taskDir, "mountinfo")
+	if err != nil {
+		return nil, err
+	}
+	paths, _ := procfs.NSFSMounts(bytesReader(data))
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	root, err := unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(root)
+	var out []nsfsMount
+	for _, path := range paths {
+		how := unix.OpenHow{Flags: unix.O_PATH | unix.O_CLOEXEC, Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS}
+		fd, err := unix.Openat2(root, path, &how)
+		if err != nil {
+			continue
+		}
+		if ok, _ := nsfs.IsNSFS(fd); !ok {
+			unix.Close(fd)
+			continue
+		}
+		out = append(out, nsfsMount{path: path, pathFD: fd})
+	}
+	return out, nil
+}
