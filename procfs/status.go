@@ -34,7 +34,9 @@ func ParseStatus(data []byte) (Status, error) {
 		var err error
 		switch string(key) {
 		case "Name":
-			st.Name = string(value)
+			// "Name:\t" then the comm, which may itself begin with
+			// blanks: only the tab is a separator.
+			st.Name = string(bytes.TrimPrefix(line[colon+1:], []byte{'\t'}))
 		case "Tgid":
 			st.TGID, err = atoi(value)
 		case "PPid":
