@@ -47,7 +47,7 @@ func (s *scanner) chooseSources() {
 		mounts := &bindMounts{}
 		s.process = append(s.process, forChildren{}, newPidfdForChildren(), openFDs{}, newSockets(), mounts)
 		s.host = append(s.host, mounts, &mountNamespaces{})
-		s.afterResolve = append(s.afterResolve, &processlessMounts{})
+		s.afterResolve = append(s.afterResolve, &processlessMounts{}, newKernelNamespaceList(s.procFD))
 	}
 }
 
