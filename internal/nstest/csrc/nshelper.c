@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <linux/sockios.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -151,6 +154,28 @@ static int mode_time_for_children(int argc, char **argv) {
 	return 0;
 }
 
+// socket: create a socket in a new network namespace and return to the
+// original one, so the new namespace is held only by the socket. Prints
+// "ready FD INODE" (the socket's fd and its network namespace's inode).
+static int mode_socket(int argc, char **argv) {
+	(void)argc; (void)argv;
+	int orig = open("/proc/self/ns/net", O_RDONLY);
+	if (orig < 0) die("open net");
+	if (unshare(CLONE_NEWNET) < 0) die("unshare");
+	int sock = socket(AF_UNIX, SOCK_DGRAM, 0);
+	if (sock < 0) die("socket");
+	if (setns(orig, CLONE_NEWNET) < 0) die("setns");
+	close(orig);
+	int ns = ioctl(sock, SIOCGSKNS);
+	if (ns < 0) die("SIOCGSKNS");
+	struct stat st;
+	if (fstat(ns, &st) < 0) die("fstat");
+	close(ns);
+	ready("%ld %ld", (long)sock, (long)st.st_ino);
+	wait_forever();
+	return 0;
+}
+
 // sleep: just be a process (in whatever namespaces it was started in).
 static int mode_sleep(int argc, char **argv) {
 	(void)argc; (void)argv;
@@ -167,6 +192,7 @@ int main(int argc, char **argv) {
 	if (!strcmp(argv[1], "pid-for-children")) return mode_pid_for_children(argc, argv);
 	if (!strcmp(argv[1], "time-for-children")) return mode_time_for_children(argc, argv);
 	if (!strcmp(argv[1], "sleep")) return mode_sleep(argc, argv);
+	if (!strcmp(argv[1], "socket")) return mode_socket(argc, argv);
 	fprintf(stderr, "nshelper: bad mode\n");
 	return 2;
 }
