@@ -19,6 +19,11 @@ func (p *proc) fdLinks() []fdLink {
 	if p.fds != nil {
 		return p.fds
 	}
+	if p.pid == p.s.selfPID && p.s.selfFDs != nil {
+		// Our own fd table now also holds the scan's working fds.
+		p.fds = p.s.selfFDs
+		return p.fds
+	}
 	p.fds = []fdLink{}
 	dir, err := unix.Openat(p.s.procFD, p.dir+"/fd", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -41,4 +46,19 @@ func (p *proc) fdLinks() []fdLink {
 		p.fds = append(p.fds, fdLink{fd: fd, target: append([]byte(nil), p.buf[:n]...)})
 	}
 	return p.fds
+}
+
+// snapshotSelfFDs reads the calling process's fd links before the scan
+// opens anything but /proc, so that the scan reports the fds its caller
+// holds and never its own working fds.
+func (s *scanner) snapshotSelfFDs() {
+	p := &proc{s: s, nsDir: -1, pidfd: -1}
+	p.reset(s.selfPID)
+	own := []fdLink{}
+	for _, l := range p.fdLinks() {
+		if l.fd != s.procFD {
+			own = append(own, l)
+		}
+	}
+	s.selfFDs = own
 }

@@ -116,6 +116,19 @@ func (p *proc) openNSDir() bool {
 	return true
 }
 
+// singleThreaded reports whether the process has one thread, from one stat
+// of /proc/PID/task: its link count is the number of threads plus two.
+func (p *proc) singleThreaded() bool {
+	if p.tids != nil {
+		return len(p.tids) <= 1
+	}
+	var st unix.Stat_t
+	if err := unix.Fstatat(p.s.procFD, p.dir+"/task", &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return true
+	}
+	return st.Nlink <= 3
+}
+
 // threads lists the process's TIDs once per process.
 func (p *proc) threads() []int {
 	if p.tids != nil {

@@ -65,6 +65,8 @@ func Scan(opts Options) (*model.Model, error) {
 type scanner struct {
 	opts         Options
 	procFD       int         // the /proc directory
+	selfPID      int         // the scanning process
+	selfFDs      []fdLink    // its fds before the scan began (see snapshotSelfFDs)
 	nsfsDev      uint64      // the device of nsfs; every namespace file has it
 	types        []nsfs.Type // link types to read for member tasks
 	reg          *registry
@@ -83,7 +85,10 @@ func newScanner(opts Options) (*scanner, error) {
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: root, Err: err}
 	}
-	s := &scanner{opts: opts, procFD: procFD, m: model.New()}
+	s := &scanner{opts: opts, procFD: procFD, m: model.New(), selfPID: unix.Getpid()}
+	if opts.Deep {
+		s.snapshotSelfFDs()
+	}
 	var st unix.Stat_t
 	if err := unix.Fstatat(procFD, "self/ns/user", &st, 0); err != nil {
 		unix.Close(procFD)

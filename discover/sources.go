@@ -92,10 +92,10 @@ func (threadLinks) report() model.SourceReport { return ran("thread-links") }
 func (threadLinks) scanProcess(p *proc) { p.scanDifferingThreads() }
 
 func (p *proc) scanDifferingThreads() {
-	tids := p.threads()
-	if len(tids) <= 1 && p.links != [8]uint64{} {
+	if p.singleThreaded() && p.links != [8]uint64{} {
 		return
 	}
+	tids := p.threads()
 	for _, tid := range tids {
 		if tid == p.pid {
 			continue
@@ -183,15 +183,16 @@ func (forChildren) scanProcess(p *proc) {
 		tasks = p.threads()
 	}
 	for _, tid := range tasks {
-		dir := p.dir + "/ns/"
-		if tid != p.pid {
-			dir = p.dir + "/task/" + strconv.Itoa(tid) + "/ns/"
+		// The process's own links are read through its open ns dirfd.
+		dirFD, dir := p.nsDir, ""
+		if tid != p.pid || dirFD < 0 {
+			dirFD, dir = p.s.procFD, p.dir+"/task/"+strconv.Itoa(tid)+"/ns/"
 		}
 		for _, l := range links {
 			if !p.s.wants(l.typ) {
 				continue
 			}
-			_, ino, err := p.readLink(p.s.procFD, dir+l.name)
+			_, ino, err := p.readLink(dirFD, dir+l.name)
 			if err != nil {
 				// No child namespace yet (or an old kernel): the pidfd
 				// source may still see it, for the process itself.
@@ -204,23 +205,23 @@ func (forChildren) scanProcess(p *proc) {
 				}
 				continue
 			}
-			own, err := p.ownLink(tid, dir, l.typ)
+			own, err := p.ownLink(tid, dirFD, dir, l.typ)
 			if err != nil || own == ino {
 				continue
 			}
-			p.b.addHolder(l.typ, ino, model.Holder{Kind: l.kind, PID: tid}, dir+l.name)
+			p.b.addHolder(l.typ, ino, model.Holder{Kind: l.kind, PID: tid}, p.dir+"/task/"+strconv.Itoa(tid)+"/ns/"+l.name)
 		}
 	}
 }
 
 // ownLink returns the inode of a task's own namespace of type t.
-func (p *proc) ownLink(tid int, dir string, t nsfs.Type) (uint64, error) {
+func (p *proc) ownLink(tid int, dirFD int, dir string, t nsfs.Type) (uint64, error) {
 	if tid == p.pid {
 		if ino := p.links[t.Rank()]; ino != 0 {
 			return ino, nil
 		}
 	}
-	_, ino, err := p.readLink(p.s.procFD, dir+t.String())
+	_, ino, err := p.readLink(dirFD, dir+t.String())
 	return ino, err
 }
 
