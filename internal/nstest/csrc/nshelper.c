@@ -176,6 +176,34 @@ static int mode_socket(int argc, char **argv) {
 	return 0;
 }
 
+// fifo PATH: hold the FIFO at PATH open read-write (which never blocks on
+// Linux), so it sits among this process's fds. Prints "ready FD 0".
+static int mode_fifo(int argc, char **argv) {
+	(void)argc;
+	int fd = open(argv[2], O_RDWR | O_CLOEXEC);
+	if (fd < 0) die("open fifo");
+	ready("%ld %ld", (long)fd, 0);
+	wait_forever();
+	return 0;
+}
+
+// pty: open a pseudo-terminal pair without making it the controlling
+// terminal, and hold both ends. Prints "ready MASTER_FD SLAVE_FD".
+static int mode_pty(int argc, char **argv) {
+	(void)argc; (void)argv;
+	int master = posix_openpt(O_RDWR | O_NOCTTY);
+	if (master < 0) die("posix_openpt");
+	if (grantpt(master) < 0) die("grantpt");
+	if (unlockpt(master) < 0) die("unlockpt");
+	char *name = ptsname(master);
+	if (!name) die("ptsname");
+	int slave = open(name, O_RDWR | O_NOCTTY);
+	if (slave < 0) die("open pts");
+	ready("%ld %ld", (long)master, (long)slave);
+	wait_forever();
+	return 0;
+}
+
 // sleep: just be a process (in whatever namespaces it was started in).
 static int mode_sleep(int argc, char **argv) {
 	(void)argc; (void)argv;
@@ -193,6 +221,8 @@ int main(int argc, char **argv) {
 	if (!strcmp(argv[1], "time-for-children")) return mode_time_for_children(argc, argv);
 	if (!strcmp(argv[1], "sleep")) return mode_sleep(argc, argv);
 	if (!strcmp(argv[1], "socket")) return mode_socket(argc, argv);
+	if (!strcmp(argv[1], "fifo") && argc > 2) return mode_fifo(argc, argv);
+	if (!strcmp(argv[1], "pty")) return mode_pty(argc, argv);
 	fprintf(stderr, "nshelper: bad mode\n");
 	return 2;
 }
