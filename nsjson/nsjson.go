@@ -1,0 +1,374 @@
+// Package nsjson writes a scan (a *model.Model) as one JSON document and
+// reads such a document back into a model. The format is documented in
+// docs/json.md and described by the JSON Schema in schema.json (copied to
+// docs/namespaces_of.schema.json).
+//
+// Encoding the full view and decoding again gives back the same model (after
+// model.Normalize, and with empty member lists read back as nil), so the JSON
+// can stand in for a scan: save it on one host, render it on another.
+package nsjson
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/namespaces-of/namespaces_of/model"
+	"github.com/namespaces-of/namespaces_of/nsfs"
+	"github.com/namespaces-of/namespaces_of/procfs"
+)
+
+// SchemaVersion is the value of the document's schema_version. It changes
+// only when a key is removed or changes meaning; added keys do not bump it.
+const SchemaVersion = 1
+
+// The document's shape. Field order is key order, so it is part of the
+// format: keep it in step with docs/json.md and schema.json.
+type document struct {
+	SchemaVersion int         `json:"schema_version"`
+	ToolVersion   *string     `json:"tool_version"`
+	KernelRelease *string     `json:"kernel_release"`
+	View          viewDoc     `json:"view"`
+	Self          selfDoc     `json:"self"`
+	Roots         rootsDoc    `json:"roots"`
+	Namespaces    []nsDoc     `json:"namespaces"`
+	Tasks         []taskDoc   `json:"tasks"`
+	Skipped       []skipDoc   `json:"skipped"`
+	Sources       []sourceDoc `json:"sources"`
+}
+
+type ref struct {
+	Device uint64 `json:"device"`
+	Inode  uint64 `json:"inode"`
+}
+
+type viewDoc struct {
+	Hierarchy string   `json:"hierarchy"`
+	Types     []string `json:"types"`
+	Subtree   *ref     `json:"subtree"`
+}
+
+type selfDoc struct {
+	User *ref `json:"user"`
+	PID  *ref `json:"pid"`
+}
+
+type rootsDoc struct {
+	User []ref `json:"user"`
+	PID  []ref `json:"pid"`
+}
+
+type nsDoc struct {
+	Type         string      `json:"type"`
+	Inode        uint64      `json:"inode"`
+	Device       uint64      `json:"device"`
+	NSID         *uint64     `json:"nsid"`
+	Parent       *ref        `json:"parent"`
+	Owner        *ref        `json:"owner"`
+	OwnerVisible *bool       `json:"owner_visible"`
+	CreatorUID   *int64      `json:"creator_uid"`
+	UIDMap       [][]uint32  `json:"uid_map"`
+	GIDMap       [][]uint32  `json:"gid_map"`
+	PIDs         []int       `json:"pids"`
+	Threads      []threadDoc `json:"threads"`
+	Holders      []holderDoc `json:"holders"`
+	Descendants  []ref       `json:"descendants"`
+}
+
+type threadDoc struct {
+	TID int `json:"tid"`
+	PID int `json:"pid"`
+}
+
+type holderDoc struct {
+	Kind    string  `json:"kind"`
+	PID     *int    `json:"pid"`
+	FD      *int    `json:"fd"`
+	Path    *string `json:"path"`
+	MountNS *ref    `json:"mount_ns"`
+	Of      *ref    `json:"of"`
+}
+
+type taskDoc struct {
+	ID     int     `json:"id"`
+	TGID   *int    `json:"tgid"`
+	PPID   *int    `json:"ppid"`
+	UID    *int    `json:"uid"`
+	Comm   *string `json:"comm"`
+	NStgid []int   `json:"nstgid"`
+}
+
+type skipDoc struct {
+	PID    int    `json:"pid"`
+	Reason string `json:"reason"`
+}
+
+type sourceDoc struct {
+	Name   string  `json:"name"`
+	Ran    bool    `json:"ran"`
+	Reason *string `json:"reason"`
+}
+
+// Encode writes the part of m that v shows as one indented JSON document
+// followed by a newline. The namespaces are those in m.Forest(v); their
+// parent and owner references may name namespaces outside the view. m is
+// not modified; member and holder lists are written sorted, as
+// model.Normalize would leave them.
+func Encode(w io.Writer, m *model.Model, v model.View) error {
+	if m == nil {
+		return errors.New("nsjson: nil model")
+	}
+	doc, err := build(m, v)
+	if err != nil {
+		return err
+	}
+	var compact bytes.Buffer
+	enc := json.NewEncoder(&compact)
+	// Command names and paths are shown to people; < > & need no escaping.
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("nsjson: %w", err)
+	}
+	out := indent(bytes.TrimSuffix(compact.Bytes(), []byte("\n")))
+	out = append(out, '\n')
+	_, err = w.Write(out)
+	return err
+}
+
+func build(m *model.Model, v model.View) (*document, error) {
+	inView := map[nsfs.ID]bool{}
+	walk(m.Forest(v), func(ns *model.Namespace) { inView[ns.ID] = true })
+
+	ids := make([]nsfs.ID, 0, len(inView))
+	for id := range inView {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i].Less(ids[j]) })
+
+	// Sort copies through model.Normalize so the order is exactly the
+	// model's canonical one without touching the caller's model.
+	sorted := &model.Model{Namespaces: map[nsfs.ID]*model.Namespace{}, Skipped: append([]model.Skip(nil), m.Skipped...)}
+	for _, id := range ids {
+		ns := *m.Namespaces[id]
+		ns.PIDs = append([]int(nil), ns.PIDs...)
+		ns.Threads = append([]model.Thread(nil), ns.Threads...)
+		ns.Holders = append([]model.Holder(nil), ns.Holders...)
+		sorted.Namespaces[id] = &ns
+	}
+	sorted.Normalize()
+
+	descendants := map[nsfs.ID][]ref{}
+	for _, id := range ids { // ids is sorted, so each list is too
+		ns := sorted.Namespaces[id]
+		for i, up := range []nsfs.ID{ns.Parent, ns.Owner} {
+			if inView[up] && (i == 0 || up != ns.Parent) {
+				descendants[up] = append(descendants[up], refOf(id))
+			}
+		}
+	}
+
+	doc := &document{
+		SchemaVersion: SchemaVersion,
+		ToolVersion:   nullString(m.ToolVersion),
+		KernelRelease: nullString(m.KernelRelease),
+		View:          viewOf(v),
+		Self:          selfDoc{User: nullRef(m.SelfUser), PID: nullRef(m.SelfPID)},
+		Roots: rootsDoc{
+			User: roots(m, inView, model.UserHierarchy, nsfs.User),
+			PID:  roots(m, inView, model.PIDHierarchy, nsfs.PID),
+		},
+		Namespaces: []nsDoc{},
+		Tasks:      []taskDoc{},
+		Skipped:    []skipDoc{},
+		Sources:    []sourceDoc{},
+	}
+	for _, id := range ids {
+		ns := sorted.Namespaces[id]
+		d, err := nsDocOf(ns)
+		if err != nil {
+			return nil, err
+		}
+		d.Descendants = descendants[id]
+		if d.Descendants == nil {
+			d.Descendants = []ref{}
+		}
+		doc.Namespaces = append(doc.Namespaces, d)
+	}
+	for _, t := range tasksOf(m, sorted, len(inView) == len(m.Namespaces)) {
+		doc.Tasks = append(doc.Tasks, taskDocOf(t))
+	}
+	for _, s := range sorted.Skipped {
+		doc.Skipped = append(doc.Skipped, skipDoc{PID: s.PID, Reason: s.Reason})
+	}
+	for _, s := range m.Sources {
+		doc.Sources = append(doc.Sources, sourceDoc{Name: s.Name, Ran: s.Ran, Reason: nullString(s.Reason)})
+	}
+	return doc, nil
+}
+
+// walk visits the namespaces of a forest in display order.
+func walk(nodes []*model.Node, f func(*model.Namespace)) {
+	for _, n := range nodes {
+		if n.NS != nil {
+			f(n.NS)
+		}
+		walk(n.Children, f)
+	}
+}
+
+func viewOf(v model.View) viewDoc {
+	d := viewDoc{Hierarchy: "user", Types: []string{}, Subtree: nullRef(v.Subtree)}
+	if v.Hierarchy == model.PIDHierarchy {
+		d.Hierarchy = "pid"
+	}
+	for _, t := range nsfs.AllTypes {
+		if v.Shows(t) {
+			d.Types = append(d.Types, t.String())
+		}
+	}
+	return d
+}
+
+// roots lists, in display order, the namespaces of type t in the document
+// whose parent is not in the document: the tops of its trees of type t.
+func roots(m *model.Model, inView map[nsfs.ID]bool, h model.Hierarchy, t nsfs.Type) []ref {
+	out := []ref{}
+	walk(m.Forest(model.View{Hierarchy: h}), func(ns *model.Namespace) {
+		if ns.Type == t && inView[ns.ID] && !inView[ns.Parent] {
+			out = append(out, refOf(ns.ID))
+		}
+	})
+	return out
+}
+
+func nsDocOf(ns *model.Namespace) (nsDoc, error) {
+	if _, known := nsfs.ParseType(ns.Type.String()); !known {
+		return nsDoc{}, fmt.Errorf("nsjson: namespace %v has unknown type %v", ns.ID, ns.Type)
+	}
+	if ns.ID.Ino == 0 {
+		return nsDoc{}, fmt.Errorf("nsjson: namespace %v has inode 0", ns.ID)
+	}
+	d := nsDoc{
+		Type:       ns.Type.String(),
+		Inode:      ns.ID.Ino,
+		Device:     ns.ID.Dev,
+		Parent:     nullRef(ns.Parent),
+		Owner:      nullRef(ns.Owner),
+		CreatorUID: nullInt64(ns.CreatorUID, -1),
+		UIDMap:     idMap(ns.UIDMap),
+		GIDMap:     idMap(ns.GIDMap),
+		PIDs:       append([]int{}, ns.PIDs...),
+		Threads:    []threadDoc{},
+		Holders:    []holderDoc{},
+	}
+	if ns.NSID != 0 {
+		d.NSID = &ns.NSID
+	}
+	if ns.Type != nsfs.User {
+		visible := !ns.Owner.IsZero()
+		d.OwnerVisible = &visible
+	}
+	for _, t := range ns.Threads {
+		d.Threads = append(d.Threads, threadDoc{TID: t.TID, PID: t.PID})
+	}
+	for _, h := range ns.Holders {
+		hd := holderDoc{
+			Kind:    string(h.Kind),
+			PID:     nullInt(h.PID, 0),
+			Path:    nullString(h.Path),
+			MountNS: nullRef(h.MountNS),
+			Of:      nullRef(h.Of),
+		}
+		// fd 0 is a real descriptor for fd and socket holders; for other
+		// kinds 0 means "not applicable".
+		if h.Kind == model.HolderFD || h.Kind == model.HolderSocket || h.FD != 0 {
+			fd := h.FD
+			hd.FD = &fd
+		}
+		d.Holders = append(d.Holders, hd)
+	}
+	return d, nil
+}
+
+// tasksOf returns the tasks to write, by ID: all of them for an unfiltered
+// view, otherwise those named by the namespaces written.
+func tasksOf(m, written *model.Model, all bool) []*model.Task {
+	named := map[int]bool{}
+	if !all {
+		for _, ns := range written.Namespaces {
+			for _, pid := range ns.PIDs {
+				named[pid] = true
+			}
+			for _, t := range ns.Threads {
+				named[t.TID], named[t.PID] = true, true
+			}
+			for _, h := range ns.Holders {
+				named[h.PID] = true
+			}
+		}
+	}
+	var out []*model.Task
+	for id, t := range m.Tasks {
+		if t != nil && (all || named[id]) {
+			out = append(out, t)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func taskDocOf(t *model.Task) taskDoc {
+	return taskDoc{
+		ID:     t.ID,
+		TGID:   nullInt(t.TGID, 0),
+		PPID:   nullInt(t.PPID, 0),
+		UID:    nullInt(t.UID, -1),
+		Comm:   nullString(t.Comm),
+		NStgid: t.NStgid,
+	}
+}
+
+func idMap(ranges []procfs.IDRange) [][]uint32 {
+	if ranges == nil {
+		return nil
+	}
+	out := make([][]uint32, len(ranges))
+	for i, r := range ranges {
+		out[i] = []uint32{r.Inside, r.Outside, r.Count}
+	}
+	return out
+}
+
+func refOf(id nsfs.ID) ref { return ref{Device: id.Dev, Inode: id.Ino} }
+
+func nullRef(id nsfs.ID) *ref {
+	if id.IsZero() {
+		return nil
+	}
+	r := refOf(id)
+	return &r
+}
+
+func nullString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func nullInt(n, unknown int) *int {
+	if n == unknown {
+		return nil
+	}
+	return &n
+}
+
+func nullInt64(n, unknown int64) *int64 {
+	if n == unknown {
+		return nil
+	}
+	return &n
+}
