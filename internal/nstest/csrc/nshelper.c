@@ -187,18 +187,19 @@ static int mode_fifo(int argc, char **argv) {
 	return 0;
 }
 
-// pty: open a pseudo-terminal pair without making it the controlling
-// terminal, and hold both ends. Prints "ready MASTER_FD SLAVE_FD".
+// pty [PTMX]: open a pseudo-terminal pair through PTMX (default /dev/ptmx;
+// the ptmx node of a private devpts instance also works) without making it
+// the controlling terminal, and hold both ends. Prints "ready MASTER_FD
+// SLAVE_FD".
 static int mode_pty(int argc, char **argv) {
-	(void)argc; (void)argv;
-	int master = posix_openpt(O_RDWR | O_NOCTTY);
-	if (master < 0) die("posix_openpt");
-	if (grantpt(master) < 0) die("grantpt");
+	const char *ptmx = argc > 2 ? argv[2] : "/dev/ptmx";
+	int master = open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0) die("open ptmx");
 	if (unlockpt(master) < 0) die("unlockpt");
-	char *name = ptsname(master);
-	if (!name) die("ptsname");
-	int slave = open(name, O_RDWR | O_NOCTTY);
-	if (slave < 0) die("open pts");
+	// TIOCGPTPEER finds the slave in the master's own devpts instance,
+	// which ptsname() (always /dev/pts/N) would not.
+	int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0) die("TIOCGPTPEER");
 	ready("%ld %ld", (long)master, (long)slave);
 	wait_forever();
 	return 0;
