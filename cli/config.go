@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/namespaces-of/namespaces_of/nsfs"
+	"github.com/namespaces-of/namespaces_of/render/list"
 )
 
 // Exit statuses.
@@ -33,22 +35,28 @@ func usagef(format string, args ...any) error {
 
 // Config is a parsed and validated command line.
 type Config struct {
-	PIDs        []int        // PID arguments, de-duplicated, in the given order
-	SubtreePID  int          // --subtree, 0 if not given
-	PIDNS       bool         // --pidns
-	Namespaces  nsfs.TypeSet // --namespaces, 0 if not given
-	NoPIDs      bool         // --no-pids
-	ShowComm    bool         // --show-comm
-	AllPIDs     bool         // --all-pids
-	SearchTasks bool         // --search-tasks
-	DeepScan    bool         // --deep-scan
-	Holders     bool         // --holders
-	Color       string       // auto, always or never
-	Verbose     bool         // -v, --verbose
-	Help        bool         // -h, --help
-	Version     bool         // --version
-	Output      string       // tree (more formats come with the renderers)
+	PIDs        []int         // PID arguments, de-duplicated, in the given order
+	SubtreePID  int           // --subtree, 0 if not given
+	PIDNS       bool          // --pidns
+	Namespaces  nsfs.TypeSet  // --namespaces, 0 if not given
+	NoPIDs      bool          // --no-pids
+	ShowComm    bool          // --show-comm
+	AllPIDs     bool          // --all-pids
+	SearchTasks bool          // --search-tasks
+	DeepScan    bool          // --deep-scan
+	Holders     bool          // --holders
+	Color       string        // auto, always or never
+	Verbose     bool          // -v, --verbose
+	Help        bool          // -h, --help
+	Version     bool          // --version
+	Output      string        // tree, json, list or dot
+	Columns     []list.Column // --columns (list output)
+	NoHeadings  bool          // --no-headings (list output)
+	Raw         bool          // --raw (list output)
 }
+
+// Output formats.
+var outputs = []string{"tree", "json", "list", "dot"}
 
 var negativeNumber = regexp.MustCompile(`^-[0-9]+$`)
 
@@ -76,6 +84,10 @@ func Parse(args []string) (*Config, error) {
 	fs.BoolVarP(&cfg.Help, "help", "h", false, "")
 	fs.BoolVar(&cfg.Version, "version", false, "")
 	fs.StringVar(&cfg.Output, "output", "tree", "")
+	var columns string
+	fs.StringVar(&columns, "columns", "", "")
+	fs.BoolVar(&cfg.NoHeadings, "no-headings", false, "")
+	fs.BoolVar(&cfg.Raw, "raw", false, "")
 
 	// "-5" would otherwise be taken for a cluster of short options.
 	for _, a := range args {
@@ -129,10 +141,15 @@ func Parse(args []string) (*Config, error) {
 		}
 		cfg.Color = "never"
 	}
-	switch cfg.Output {
-	case "tree":
-	default:
-		return nil, usagef("--output: invalid value %q (want tree)", cfg.Output)
+	if !slices.Contains(outputs, cfg.Output) {
+		return nil, usagef("--output: invalid value %q (want %s)", cfg.Output, strings.Join(outputs, ", "))
+	}
+	if fs.Changed("columns") {
+		cols, err := list.ParseColumns(columns)
+		if err != nil {
+			return nil, usagef("--columns: %v", err)
+		}
+		cfg.Columns = cols
 	}
 	return cfg, validate(cfg, fs)
 }
@@ -148,6 +165,8 @@ func validate(cfg *Config, fs *pflag.FlagSet) error {
 		return usagef("--all-pids requires --pidns")
 	case cfg.NoPIDs && (cfg.ShowComm || cfg.AllPIDs):
 		return usagef("--no-pids cannot be combined with --show-comm or --all-pids")
+	case cfg.Output != "list" && (fs.Changed("columns") || cfg.NoHeadings || cfg.Raw):
+		return usagef("--columns, --no-headings and --raw require --output=list")
 	}
 	return nil
 }

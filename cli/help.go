@@ -42,7 +42,17 @@ Options:
                           shows just the user namespace tree.
       --no-color          Same as --color=never.
       --no-pids           Do not list member processes.
-      --output=FORMAT     Output format: tree (the default).
+      --output=FORMAT     Output format: tree (the default); json (one document
+                          with every namespace, see docs/json.md); list (one
+                          row per namespace, like lsns); dot (a Graphviz graph:
+                          namespaces_of --output=dot | dot -Tsvg > ns.svg).
+      --columns=LIST      With --output=list: comma-separated columns among
+                          NS, ID, TYPE, NPROCS, PID, PPID, USER, UID, COMMAND,
+                          PARENT, OWNER, HOLDERS, PATH, NSFS (default:
+                          NS,TYPE,NPROCS,PID,USER,COMMAND).
+      --no-headings       With --output=list: no heading line.
+      --raw               With --output=list: unaligned, one space between
+                          fields, empty for missing values.
       --pidns             Show the PID namespace hierarchy instead.
       --search-tasks      Find namespaces through every thread
                           (/proc/PID/task/TID/ns), including namespaces that
@@ -56,7 +66,9 @@ Options:
 
 Rules: PID arguments cannot be combined with --deep-scan, --search-tasks or
 --subtree; --namespaces cannot be combined with --pidns; --all-pids needs
---pidns; --no-pids cannot be combined with --show-comm or --all-pids.
+--pidns; --no-pids cannot be combined with --show-comm or --all-pids;
+--columns, --no-headings and --raw need --output=list. --pidns, --namespaces,
+--subtree and PID arguments select what every output format shows.
 Options may come before or after PID arguments; "--" ends the options.
 
 Processes that vanish during the scan are skipped. Processes whose namespaces

@@ -15,6 +15,9 @@ import (
 	"github.com/namespaces-of/namespaces_of/discover"
 	"github.com/namespaces-of/namespaces_of/model"
 	"github.com/namespaces-of/namespaces_of/nsfs"
+	"github.com/namespaces-of/namespaces_of/nsjson"
+	"github.com/namespaces-of/namespaces_of/render/dot"
+	"github.com/namespaces-of/namespaces_of/render/list"
 	"github.com/namespaces-of/namespaces_of/render/tree"
 )
 
@@ -75,7 +78,28 @@ func Run(args []string, env Env) int {
 	}
 
 	out := bufio.NewWriterSize(env.Stdout, 64*1024)
-	err = tree.Render(out, m, tree.Options{
+	err = render(out, m, view, cfg, env)
+	if err == nil {
+		err = out.Flush()
+	}
+	if err != nil {
+		return fail(env, fmt.Errorf("writing output: %w", err))
+	}
+	reportSkipped(env.Stderr, m, cfg.Verbose)
+	return ExitOK
+}
+
+// render writes the scan in the chosen output format.
+func render(w io.Writer, m *model.Model, view model.View, cfg *Config, env Env) error {
+	switch cfg.Output {
+	case "json":
+		return nsjson.Encode(w, m, view)
+	case "list":
+		return list.Render(w, m, view, list.Options{Columns: cfg.Columns, NoHeadings: cfg.NoHeadings, Raw: cfg.Raw})
+	case "dot":
+		return dot.Render(w, m, view)
+	}
+	return tree.Render(w, m, tree.Options{
 		View:     view,
 		NoPIDs:   cfg.NoPIDs,
 		ShowComm: cfg.ShowComm,
@@ -86,14 +110,6 @@ func Run(args []string, env Env) int {
 		Color:    useColor(cfg, env),
 		Width:    width(env),
 	})
-	if err == nil {
-		err = out.Flush()
-	}
-	if err != nil {
-		return fail(env, fmt.Errorf("writing output: %w", err))
-	}
-	reportSkipped(env.Stderr, m, cfg.Verbose)
-	return ExitOK
 }
 
 // fail prints err as one line on stderr and returns its exit status.
@@ -115,6 +131,10 @@ func scanOptions(cfg *Config) discover.Options {
 		Maps:   len(cfg.PIDs) == 0 && !cfg.PIDNS,
 		Comm:   cfg.ShowComm || cfg.Holders,
 		Status: cfg.AllPIDs,
+	}
+	if cfg.Output == "json" || cfg.Output == "list" {
+		// Both show each process's command, parent and UID.
+		opts.Status = true
 	}
 	if cfg.PIDNS {
 		opts.Types = nsfs.NewTypeSet(nsfs.PID)

@@ -1,0 +1,131 @@
+package cli
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/namespaces-of/namespaces_of/nsfs"
+	"github.com/namespaces-of/namespaces_of/render/list"
+)
+
+func TestParseAccepts(t *testing.T) {
+	tests := []struct {
+		args  []string
+		check func(*Config) bool
+	}{
+		{nil, func(c *Config) bool { return c.Output == "tree" && c.Color == "auto" && len(c.PIDs) == 0 }},
+		{[]string{"12", "7", "12"}, func(c *Config) bool { return slices.Equal(c.PIDs, []int{12, 7}) }},
+		{[]string{"--no-pids", "5", "--namespaces=net,uts"}, func(c *Config) bool {
+			return c.NoPIDs && slices.Equal(c.PIDs, []int{5}) && c.Namespaces == nsfs.NewTypeSet(nsfs.Net, nsfs.UTS)
+		}},
+		{[]string{"--namespaces", "user"}, func(c *Config) bool { return c.Namespaces == nsfs.NewTypeSet(nsfs.User) }},
+		{[]string{"--subtree=9"}, func(c *Config) bool { return c.SubtreePID == 9 }},
+		{[]string{"--subtree", "9"}, func(c *Config) bool { return c.SubtreePID == 9 }},
+		{[]string{"--pidns", "--all-pids", "--show-comm"}, func(c *Config) bool { return c.PIDNS && c.AllPIDs && c.ShowComm }},
+		{[]string{"--color", "always"}, func(c *Config) bool { return c.Color == "always" }},
+		{[]string{"--no-color"}, func(c *Config) bool { return c.Color == "never" }},
+		{[]string{"--no-color", "--color=never"}, func(c *Config) bool { return c.Color == "never" }},
+		{[]string{"--", "3"}, func(c *Config) bool { return slices.Equal(c.PIDs, []int{3}) }},
+		{[]string{"--deep-scan", "--search-tasks", "--holders", "-v"}, func(c *Config) bool {
+			return c.DeepScan && c.SearchTasks && c.Holders && c.Verbose
+		}},
+		{[]string{"--output=list", "--columns=ns,Type", "--raw", "--no-headings"}, func(c *Config) bool {
+			return c.Output == "list" && slices.Equal(c.Columns, []list.Column{list.NS, list.Type}) && c.Raw && c.NoHeadings
+		}},
+		{[]string{"--output", "json"}, func(c *Config) bool { return c.Output == "json" }},
+		{[]string{"-h"}, func(c *Config) bool { return c.Help }},
+		{[]string{"--version", "abc"}, func(c *Config) bool { return c.Version }},
+	}
+	for _, tt := range tests {
+		cfg, err := Parse(tt.args)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", tt.args, err)
+			continue
+		}
+		if !tt.check(cfg) {
+			t.Errorf("Parse(%q) = %+v", tt.args, cfg)
+		}
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string // part of the message
+	}{
+		{[]string{"abc"}, `"abc"`},
+		{[]string{"-5"}, `"-5"`},
+		{[]string{"0"}, `"0"`},
+		{[]string{"+7"}, `"+7"`},
+		{[]string{"99999999999999999999"}, "invalid PID"},
+		{[]string{"--subtree=x"}, "--subtree"},
+		{[]string{"--subtree="}, "--subtree"},
+		{[]string{"--namespaces=net,bogus"}, `"bogus"`},
+		{[]string{"--namespaces="}, "--namespaces"},
+		{[]string{"--bogus"}, "--bogus"},
+		{[]string{"--color=sometimes"}, `"sometimes"`},
+		{[]string{"--no-color", "--color=always"}, "--no-color"},
+		{[]string{"--output=xml"}, `"xml"`},
+		{[]string{"--output=list", "--columns=NS,nope"}, `"nope"`},
+		{[]string{"--raw"}, "--output=list"},
+		{[]string{"--columns=NS"}, "--output=list"},
+		{[]string{"1", "--deep-scan"}, "PID arguments"},
+		{[]string{"1", "--search-tasks"}, "PID arguments"},
+		{[]string{"1", "--subtree=1"}, "PID arguments"},
+		{[]string{"--namespaces=net", "--pidns"}, "--pidns"},
+		{[]string{"--all-pids"}, "--all-pids"},
+		{[]string{"--no-pids", "--show-comm"}, "--no-pids"},
+		{[]string{"--pidns", "--no-pids", "--all-pids"}, "--no-pids"},
+	}
+	for _, tt := range tests {
+		_, err := Parse(tt.args)
+		var usage *UsageError
+		if !errors.As(err, &usage) {
+			t.Errorf("Parse(%q) = %v, want a usage error", tt.args, err)
+			continue
+		}
+		if msg := err.Error(); !strings.Contains(msg, tt.want) || strings.Contains(msg, "\n") {
+			t.Errorf("Parse(%q) message %q: want one line containing %q", tt.args, msg, tt.want)
+		}
+	}
+}
+
+// FuzzParse checks that any command line either parses into a consistent
+// configuration or fails with a one-line usage error.
+func FuzzParse(f *testing.F) {
+	for _, seed := range []string{"", "1 2 3", "--pidns --all-pids", "--subtree=1", "-5", "--namespaces=net,uts x",
+		"--output=list --columns=NS,TYPE --raw", "-- -3", "--color always 4", "-vh", "--no-pids --show-comm"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		cfg, err := Parse(strings.Fields(line))
+		if err != nil {
+			var usage *UsageError
+			if !errors.As(err, &usage) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("Parse(%q): %v: want a one-line usage error", line, err)
+			}
+			return
+		}
+		if cfg.Help || cfg.Version {
+			return
+		}
+		seen := map[int]bool{}
+		for _, pid := range cfg.PIDs {
+			if pid <= 0 || seen[pid] {
+				t.Fatalf("Parse(%q): bad PID list %v", line, cfg.PIDs)
+			}
+			seen[pid] = true
+		}
+		if len(cfg.PIDs) > 0 && (cfg.DeepScan || cfg.SearchTasks || cfg.SubtreePID != 0) {
+			t.Fatalf("Parse(%q): forbidden combination accepted", line)
+		}
+		if cfg.AllPIDs && !cfg.PIDNS || cfg.NoPIDs && (cfg.ShowComm || cfg.AllPIDs) {
+			t.Fatalf("Parse(%q): forbidden combination accepted", line)
+		}
+		if !slices.Contains(outputs, cfg.Output) || !slices.Contains([]string{"auto", "always", "never"}, cfg.Color) {
+			t.Fatalf("Parse(%q): bad output or colour %+v", line, cfg)
+		}
+	})
+}
