@@ -241,9 +241,12 @@ func describeErrno(name string) string {
 // reportSources lists, for -v, which discovery sources ran.
 func reportSources(w io.Writer, m *model.Model) {
 	for _, s := range m.Sources {
-		if s.Ran {
+		switch {
+		case s.Ran && s.Reason != "":
+			fmt.Fprintf(w, "namespaces_of: source %s: ran, %s\n", s.Name, s.Reason)
+		case s.Ran:
 			fmt.Fprintf(w, "namespaces_of: source %s: ran\n", s.Name)
-		} else {
+		default:
 			fmt.Fprintf(w, "namespaces_of: source %s: unavailable: %s\n", s.Name, s.Reason)
 		}
 	}

@@ -67,6 +67,7 @@ type scanner struct {
 	procFD       int         // the /proc directory
 	selfPID      int         // the scanning process
 	selfFDs      []fdLink    // its fds before the scan began (see snapshotSelfFDs)
+	canPtrace    bool        // CAP_SYS_PTRACE: other users' fds, roots and sockets are readable
 	nsfsDev      uint64      // the device of nsfs; every namespace file has it
 	types        []nsfs.Type // link types to read for member tasks
 	reg          *registry
@@ -86,6 +87,7 @@ func newScanner(opts Options) (*scanner, error) {
 		return nil, &os.PathError{Op: "open", Path: root, Err: err}
 	}
 	s := &scanner{opts: opts, procFD: procFD, m: model.New(), selfPID: unix.Getpid()}
+	s.canPtrace = hasCapability(unix.CAP_SYS_PTRACE)
 	if opts.Deep {
 		s.snapshotSelfFDs()
 	}
@@ -279,7 +281,12 @@ func (s *scanner) reportSources() {
 		}
 	}
 	for _, src := range s.process {
-		add(src.report())
+		r := src.report()
+		switch r.Name {
+		case "fds", "sockets", "bind-mounts", "for-children", "thread-links", "task-links", "pidfd-for-children":
+			r = limitedBy(r, s.canPtrace, "CAP_SYS_PTRACE")
+		}
+		add(r)
 	}
 	for _, src := range s.host {
 		add(src.report())
