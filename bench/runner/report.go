@@ -85,7 +85,11 @@ func (r *result) command() string {
 }
 
 func (rep *report) title() string {
-	s := fmt.Sprintf("%d processes, median of %d runs (+%d warm-up)", rep.procs, rep.runs, rep.warmup)
+	runs := "median of %d runs"
+	if rep.runs == 1 {
+		runs = "%d run"
+	}
+	s := fmt.Sprintf("%d processes, "+runs+" (+%d warm-up)", rep.procs, rep.runs, rep.warmup)
 	if rep.label != "" {
 		s = rep.label + ": " + s
 	}
