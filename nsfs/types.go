@@ -59,10 +59,24 @@ func (t Type) Hierarchical() bool { return t == User || t == PID }
 
 // ParseType maps a link name ("net") to its Type.
 func ParseType(name string) (Type, bool) {
-	for t, n := range typeNames {
-		if n == name {
-			return t, true
-		}
+	// A switch, not a map walk: this runs for every link of every process.
+	switch name {
+	case "cgroup":
+		return Cgroup, true
+	case "ipc":
+		return IPC, true
+	case "mnt":
+		return Mount, true
+	case "net":
+		return Net, true
+	case "pid":
+		return PID, true
+	case "time":
+		return Time, true
+	case "user":
+		return User, true
+	case "uts":
+		return UTS, true
 	}
 	return 0, false
 }
