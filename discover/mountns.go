@@ -113,21 +113,37 @@ type nsfsMount struct {
 }
 
 // mountsInNamespace lists the nsfs mounts of the mount namespace mntFD
-// refers to. It runs on a fresh OS thread that enters that namespace and
-// dies afterwards (the goroutine exits while still locked to it).
-func mountsInNamespace(mntFD int) ([]nsfsMount, error) {
-	type result struct {
-		mounts []nsfsMount
-		err    error
-	}
-	done := make(chan result, 1)
+// refers to. It runs on an OS thread that enters that namespace and dies
+// afterwards (see onThrowawayThread).
+func mountsInNamespace(mntFD int) (mounts []nsfsMount, err error) {
+	onThrowawayThread(func() { mounts, err = mountsHere(mntFD) })
+	return mounts, err
+}
+
+// onThrowawayThread runs f on an OS thread that no other goroutine ever
+// runs on afterwards: the goroutine exits while still locked to it, and the
+// runtime then ends the thread. The runtime cannot end the main thread,
+// though: a goroutine exiting locked to it leaves it parked for good, with
+// whatever namespace f moved it into (so /proc/self/ns/mnt, root and
+// mountinfo would show that namespace, and the process would pin it). A new
+// goroutine often starts on the very thread that spawned it, and Scan is
+// usually called from the main goroutine, so this is the common case: on
+// the main thread, keep it locked (so that no goroutine can start on it),
+// run f from another goroutine, then give the main thread back unchanged.
+func onThrowawayThread(f func()) {
+	done := make(chan struct{})
 	go func() {
-		runtime.LockOSThread() // never unlocked: the thread is discarded
-		mounts, err := mountsHere(mntFD)
-		done <- result{mounts, err}
+		runtime.LockOSThread()
+		if unix.Gettid() == unix.Getpid() {
+			onThrowawayThread(f)
+			runtime.UnlockOSThread()
+			close(done)
+			return
+		}
+		f()
+		close(done) // and exit locked: the thread is discarded
 	}()
-	r := <-done
-	return r.mounts, r.err
+	<-done
 }
 
 // mountsHere runs on the throwaway thread.
