@@ -307,9 +307,12 @@ func (r *renderer) memberLine(id int, ind int) {
 	r.bw.WriteByte('\n')
 }
 
-// holders writes the "held by" lines of ns: its stored holders, then its
-// non-leader threads, then, for a namespace with nothing else keeping it,
-// the namespaces it is an ancestor (parent or owner) of.
+// holders writes the "held by" lines of ns: its stored holders, then, for
+// a namespace no process is in, its non-leader threads, then, for a
+// namespace with nothing else keeping it, the namespaces it is an ancestor
+// (parent or owner) of. Threads of a process whose leader exited are members
+// of every namespace they are in; they explain a namespace only where no
+// process does.
 func (r *renderer) holders(ns *model.Namespace, ind int) {
 	for i := range ns.Holders {
 		r.indent(ind)
@@ -318,7 +321,7 @@ func (r *renderer) holders(ns *model.Namespace, ind int) {
 		r.bw.WriteByte('\n')
 	}
 	for _, t := range ns.Threads {
-		if t.TID == t.PID {
+		if t.TID == t.PID || len(ns.PIDs) > 0 {
 			continue
 		}
 		r.indent(ind)
