@@ -6,8 +6,16 @@
 // namespace once: its owner, parent, creator and ID.
 //
 // The scan never changes the namespaces of any thread of the calling
-// process, never opens anything that is not a namespace file, and skips
-// processes that vanish or cannot be read.
+// process that outlives it, never opens anything that is not a namespace
+// file, and skips processes that vanish or cannot be read.
+//
+// One caveat for programs that embed the library: to look into a mount
+// namespace that no process is in, a deep scan enters it from a locked OS
+// thread that is then discarded (never the main thread). Linux sends a
+// child's parent-death signal (SysProcAttr.Pdeathsig) when the thread that
+// started the child ends, so children started with Pdeathsig from an
+// unlocked goroutine may be signalled by such a scan. Start them from a
+// goroutine locked to its thread (runtime.LockOSThread) if that matters.
 package discover
 
 import (
