@@ -30,7 +30,7 @@ func (p *proc) fdLinks() []fdLink {
 		return p.fds
 	}
 	defer unix.Close(dir)
-	names, err := readDirNames(dir, ".")
+	names, err := listDir(dir)
 	if err != nil {
 		return p.fds
 	}

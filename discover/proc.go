@@ -198,6 +198,11 @@ func readDirNames(dirfd int, path string) ([]string, error) {
 		return nil, err
 	}
 	defer unix.Close(fd)
+	return listDir(fd)
+}
+
+// listDir lists the directory open as fd, from its current offset.
+func listDir(fd int) ([]string, error) {
 	var names []string
 	buf := make([]byte, 32*1024)
 	for {

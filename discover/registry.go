@@ -2,6 +2,8 @@ package discover
 
 import (
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -87,7 +89,8 @@ type registry struct {
 	s       *scanner
 	m       *model.Model
 	batches []*batch
-	noNSID  bool // NS_GET_ID is not supported here; stop asking
+	noNSID  atomic.Bool // NS_GET_ID is not supported here; stop asking
+	mu      sync.Mutex  // guards m.Namespaces and mountFDs while resolving
 	// mountFDs keeps an fd for each mount namespace resolved during a deep
 	// scan, so that member-less ones can be looked into afterwards.
 	mountFDs map[nsfs.ID]int
@@ -108,30 +111,7 @@ func (r *registry) finish() {
 			}
 		}
 	}
-	for _, b := range r.batches {
-		for _, ms := range b.members {
-			if r.known(ms.ino) {
-				continue
-			}
-			path := strconv.Itoa(int(ms.pid))
-			if ms.tid != 0 {
-				path += "/task/" + strconv.Itoa(int(ms.tid))
-			}
-			if fd, err := nsfs.OpenAt(r.s.procFD, path+"/ns/"+ms.typ.String()); err == nil {
-				r.resolveFD(fd, ms.ino, ms.typ)
-				unix.Close(fd)
-			}
-		}
-		for _, h := range b.holdings {
-			if h.path == "" || r.known(h.ino) {
-				continue
-			}
-			if fd, err := nsfs.OpenVetted(r.s.procFD, h.path, 0); err == nil {
-				r.resolveFD(fd, h.ino, h.typ)
-				unix.Close(fd)
-			}
-		}
-	}
+	r.resolvePending(r.pending())
 	// Kernel-listed namespaces count as found by the list only when every
 	// other sighting missed them.
 	listedOnly := map[uint64]bool{}
@@ -196,21 +176,122 @@ func (r *registry) close() {
 }
 
 func (r *registry) known(ino uint64) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	_, ok := r.m.Namespaces[r.s.id(ino)]
 	return ok
+}
+
+// maxCandidates bounds how many sightings of one namespace are tried: each
+// later one only matters if every earlier one vanished.
+const maxCandidates = 4
+
+// pending lists, for each namespace sighted through a path but not yet
+// resolved, the /proc paths that may open it, in sighting order.
+func (r *registry) pending() []pendingNS {
+	index := map[uint64]int{}
+	var list []pendingNS
+	add := func(ino uint64, typ nsfs.Type, path string, vetted bool) {
+		i, ok := index[ino]
+		if !ok {
+			if r.known(ino) {
+				index[ino] = -1
+				return
+			}
+			i = len(list)
+			index[ino] = i
+			list = append(list, pendingNS{ino: ino, typ: typ})
+		}
+		if i >= 0 && len(list[i].paths) < maxCandidates {
+			list[i].paths = append(list[i].paths, candidatePath{path: path, vetted: vetted})
+		}
+	}
+	for _, b := range r.batches {
+		for _, ms := range b.members {
+			if i, seen := index[ms.ino]; seen && (i < 0 || len(list[i].paths) >= maxCandidates) {
+				continue // the common case: a namespace already taken care of
+			}
+			path := strconv.Itoa(int(ms.pid))
+			if ms.tid != 0 {
+				path += "/task/" + strconv.Itoa(int(ms.tid))
+			}
+			add(ms.ino, ms.typ, path+"/ns/"+ms.typ.String(), false)
+		}
+		for _, h := range b.holdings {
+			if h.path != "" {
+				add(h.ino, h.typ, h.path, true)
+			}
+		}
+	}
+	return list
+}
+
+// pendingNS is a namespace to resolve and the paths that may open it.
+type pendingNS struct {
+	ino   uint64
+	typ   nsfs.Type
+	paths []candidatePath
+}
+
+// candidatePath is a path below /proc to a namespace; vetted paths (fd
+// links) may name anything and are checked to be nsfs before a real open.
+type candidatePath struct {
+	path   string
+	vetted bool
+}
+
+// resolvePending opens and resolves the pending namespaces with parallel
+// workers: each open and ioctl is a syscall, and there can be thousands.
+func (r *registry) resolvePending(list []pendingNS) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(r.s.workers(), max(1, len(list))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(list) {
+					return
+				}
+				r.resolveOne(&list[i])
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func (r *registry) resolveOne(p *pendingNS) {
+	for _, c := range p.paths {
+		var fd int
+		var err error
+		if c.vetted {
+			fd, err = nsfs.OpenVetted(r.s.procFD, c.path, 0)
+		} else {
+			fd, err = nsfs.OpenAt(r.s.procFD, c.path)
+		}
+		if err != nil {
+			continue
+		}
+		_, ok := r.resolveFD(fd, p.ino, p.typ)
+		unix.Close(fd)
+		if ok {
+			return
+		}
+	}
 }
 
 // resolveFD adds the namespace fd refers to, and its ancestors, to the
 // model. wantIno, when non-zero, is the inode the sighting saw: if the file
 // now is another namespace (the process moved, or its PID was reused), the
 // sighting is stale and ignored. wantType, when non-zero, saves an ioctl.
+// Several goroutines may resolve at once: the model's map is only touched
+// under r.mu, and each namespace's fields only by the goroutine that
+// claimed it.
 func (r *registry) resolveFD(fd int, wantIno uint64, wantType nsfs.Type) (nsfs.ID, bool) {
 	id, err := nsfs.IDOf(fd)
 	if err != nil || (wantIno != 0 && id.Ino != wantIno) {
 		return nsfs.ID{}, false
-	}
-	if _, ok := r.m.Namespaces[id]; ok {
-		return id, true
 	}
 	typ := wantType
 	if typ == 0 {
@@ -219,22 +300,30 @@ func (r *registry) resolveFD(fd int, wantIno uint64, wantType nsfs.Type) (nsfs.I
 		}
 	}
 	ns := &model.Namespace{ID: id, Type: typ, CreatorUID: -1}
-	// Registered before the ancestors are walked, so that a cycle (which
-	// the kernel cannot produce) could not recurse forever.
+	// Claimed before the ancestors are walked, so nobody resolves it twice
+	// (and a cycle, which the kernel cannot produce, could not recurse).
+	r.mu.Lock()
+	if _, ok := r.m.Namespaces[id]; ok {
+		r.mu.Unlock()
+		return id, true
+	}
 	r.m.Namespaces[id] = ns
-	if !r.noNSID {
+	r.mu.Unlock()
+	if !r.noNSID.Load() {
 		if nsid, err := nsfs.NamespaceID(fd); err == nil {
 			ns.NSID = nsid
 		} else if e := errno(err); e == unix.ENOTTY || e == unix.EINVAL {
-			r.noNSID = true
+			r.noNSID.Store(true)
 		}
 	}
 	if typ == nsfs.Mount && r.s.opts.Deep {
 		if dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0); err == nil {
+			r.mu.Lock()
 			if r.mountFDs == nil {
 				r.mountFDs = map[nsfs.ID]int{}
 			}
 			r.mountFDs[id] = dup
+			r.mu.Unlock()
 		}
 	}
 	if typ == nsfs.User {

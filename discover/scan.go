@@ -215,10 +215,7 @@ func (s *scanner) listPIDs() ([]int, error) {
 // workers, each filling its own batch; the batches are merged afterwards so
 // workers never contend on shared state.
 func (s *scanner) scanProcesses(pids []int) []*batch {
-	workers := s.opts.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
+	workers := s.workers()
 	if workers > len(pids) {
 		workers = max(1, len(pids))
 	}
@@ -248,6 +245,14 @@ func (s *scanner) scanProcesses(pids []int) []*batch {
 	}
 	wg.Wait()
 	return batches
+}
+
+// workers is the number of goroutines that scan in parallel.
+func (s *scanner) workers() int {
+	if s.opts.Workers > 0 {
+		return s.opts.Workers
+	}
+	return runtime.GOMAXPROCS(0)
 }
 
 // scanProcess runs every per-process source on one process.

@@ -2,6 +2,8 @@ package discover
 
 import (
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -300,12 +302,42 @@ func (*bindMounts) scanHost(s *scanner, b *batch) {
 			}
 		}
 	}
+	type job struct {
+		ino uint64
+		dir string
+	}
+	jobs := make([]job, 0, len(mountNS))
 	for ino, t := range mountNS {
 		dir := strconv.Itoa(t.pid)
 		if t.tid != 0 {
 			dir += "/task/" + strconv.Itoa(t.tid)
 		}
-		s.scanMountNS(b, s.id(ino), dir)
+		jobs = append(jobs, job{ino, dir})
+	}
+	// Hosts with many containers have hundreds of mount namespaces; their
+	// mountinfo files are read in parallel, one batch per worker.
+	workers := min(s.workers(), max(1, len(jobs)))
+	batches := make([]*batch, workers)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range batches {
+		wb := newBatch()
+		batches[w] = wb
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(jobs) {
+					return
+				}
+				s.scanMountNS(wb, s.id(jobs[i].ino), jobs[i].dir)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, wb := range batches {
+		b.holdings = append(b.holdings, wb.holdings...)
 	}
 }
 
