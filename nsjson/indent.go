@@ -1,28 +1,44 @@
 package nsjson
 
+import (
+	"bufio"
+	"bytes"
+)
+
 // indent lays out compact JSON (as encoding/json writes it) for people:
 // one key or element per line, two spaces per level, like
 // json.MarshalIndent; except that an array of scalars (a PID list) always
 // stays on one line, and so does a small container holding nothing deeper
 // than that (a namespace reference, a task, the lines of an ID map).
 func indent(src []byte) []byte {
-	p := &indenter{src: src}
+	var b bytes.Buffer
+	w := bufio.NewWriter(&b)
+	indentTo(w, src)
+	w.Flush()
+	return b.Bytes()
+}
+
+// indentTo is indent writing to w as it goes, so that the laid-out
+// document is never held in memory next to the compact one.
+func indentTo(w *bufio.Writer, src []byte) {
+	p := &indenter{src: src, out: w}
 	p.value(0)
-	return p.out
 }
 
 type indenter struct {
 	src []byte
 	pos int
-	out []byte
+	out *bufio.Writer
 }
 
 func (p *indenter) value(depth int) {
 	switch p.src[p.pos] {
 	case '{', '[':
 		end, height := p.span()
-		if one := p.oneLine(end); (height == 1 && p.src[p.pos] == '[') || (height <= 2 && len(one) <= maxInline) {
-			p.out = append(p.out, one...)
+		// Only small containers are measured: the one-line form of the
+		// whole document would be a copy of it.
+		if (height == 1 && p.src[p.pos] == '[') || (height <= 2 && p.oneLineLen(end) <= maxInline) {
+			p.oneLine(end)
 			p.pos = end + 1
 		} else if p.src[p.pos] == '{' {
 			p.container(depth, '}')
@@ -36,15 +52,15 @@ func (p *indenter) value(depth int) {
 		for p.pos < len(p.src) && p.src[p.pos] != ',' && p.src[p.pos] != ']' && p.src[p.pos] != '}' {
 			p.pos++
 		}
-		p.out = append(p.out, p.src[start:p.pos]...)
+		p.out.Write(p.src[start:p.pos])
 	}
 }
 
 func (p *indenter) container(depth int, closer byte) {
-	p.out = append(p.out, p.src[p.pos])
+	p.out.WriteByte(p.src[p.pos])
 	p.pos++
 	if p.src[p.pos] == closer {
-		p.out = append(p.out, closer)
+		p.out.WriteByte(closer)
 		p.pos++
 		return
 	}
@@ -53,16 +69,16 @@ func (p *indenter) container(depth int, closer byte) {
 		if closer == '}' {
 			p.str() // key
 			p.pos++ // ':'
-			p.out = append(p.out, ':', ' ')
+			p.out.WriteString(": ")
 		}
 		p.value(depth + 1)
 		if p.src[p.pos] == ',' {
-			p.out = append(p.out, ',')
+			p.out.WriteByte(',')
 			p.pos++
 			continue
 		}
 		p.newline(depth)
-		p.out = append(p.out, closer)
+		p.out.WriteByte(closer)
 		p.pos++
 		return
 	}
@@ -97,25 +113,34 @@ func (p *indenter) span() (end, height int) {
 	panic("nsjson: unbalanced JSON") // src comes from encoding/json
 }
 
-// oneLine returns the container from p.pos to end on one line, with a
+// oneLine writes the container from p.pos to end on one line, with a
 // space after each comma and colon.
-func (p *indenter) oneLine(end int) []byte {
-	var out []byte
+func (p *indenter) oneLine(end int) {
+	p.scanOneLine(end, func(c byte) { p.out.WriteByte(c) })
+}
+
+// oneLineLen is the length oneLine would write.
+func (p *indenter) oneLineLen(end int) int {
+	n := 0
+	p.scanOneLine(end, func(byte) { n++ })
+	return n
+}
+
+func (p *indenter) scanOneLine(end int, emit func(byte)) {
 	inString := false
 	for i := p.pos; i <= end; i++ {
 		c := p.src[i]
-		out = append(out, c)
+		emit(c)
 		switch {
 		case inString && c == '\\':
 			i++
-			out = append(out, p.src[i])
+			emit(p.src[i])
 		case c == '"':
 			inString = !inString
 		case !inString && (c == ',' || c == ':'):
-			out = append(out, ' ')
+			emit(' ')
 		}
 	}
-	return out
 }
 
 func (p *indenter) str() {
@@ -126,12 +151,12 @@ func (p *indenter) str() {
 		}
 	}
 	p.pos++
-	p.out = append(p.out, p.src[start:p.pos]...)
+	p.out.Write(p.src[start:p.pos])
 }
 
 func (p *indenter) newline(depth int) {
-	p.out = append(p.out, '\n')
+	p.out.WriteByte('\n')
 	for range depth {
-		p.out = append(p.out, ' ', ' ')
+		p.out.WriteString("  ")
 	}
 }

@@ -9,6 +9,7 @@
 package nsjson
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -132,10 +133,11 @@ func Encode(w io.Writer, m *model.Model, v model.View) error {
 	if err := enc.Encode(doc); err != nil {
 		return fmt.Errorf("nsjson: %w", err)
 	}
-	out := indent(bytes.TrimSuffix(compact.Bytes(), []byte("\n")))
-	out = append(out, '\n')
-	_, err = w.Write(out)
-	return err
+	doc = nil // let the model's copy go before the laid-out text is made
+	bw := bufio.NewWriterSize(w, 64*1024)
+	indentTo(bw, bytes.TrimSuffix(compact.Bytes(), []byte("\n")))
+	bw.WriteByte('\n')
+	return bw.Flush()
 }
 
 func build(m *model.Model, v model.View) (*document, error) {
