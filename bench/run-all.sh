@@ -42,6 +42,7 @@ trap 'exit 130' INT TERM HUP
 go build -o "$tmp/landscape" ./bench/landscape
 go build -o "$tmp/floor" ./bench/floor
 go build -o "$tmp/runner" ./bench/runner
+go build -o "$tmp/summary" ./bench/summary
 if ! go build -o "$tmp/namespaces_of" ./cmd/namespaces_of; then
 	# The runner reports the missing binary and still times floor and lsns.
 	echo "run-all.sh: namespaces_of does not build; its modes will be skipped" >&2
@@ -98,5 +99,6 @@ if [ ! -s "$OUT" ]; then
 		echo
 	} >"$OUT"
 fi
+"$tmp/summary" <"$results" >>"$results"
 cat "$results" >>"$OUT"
 echo "run-all.sh: results appended to $OUT" >&2
