@@ -1,7 +1,9 @@
 // Package nstest creates real namespaces for the tests: it starts helper
 // processes in new namespaces, waits for them to report ready on a pipe,
 // reads their namespace identities, builds and runs the namespaces_of
-// binary, and cleans every process and mount up with t.Cleanup.
+// binary, and cleans every process and mount up with t.Cleanup. It also
+// holds the few helpers that tests of several packages share (golden
+// files, resolved temporary directories).
 package nstest
 
 import (
@@ -9,6 +11,7 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -86,23 +89,27 @@ func Cleanup() {
 	}
 }
 
-// Helper returns the path of the compiled nshelper program.
-func Helper(t testing.TB) string {
+// built builds the helper and the tool, once, failing the test if that
+// fails.
+func built(t testing.TB) {
 	t.Helper()
 	buildOnce.Do(build)
 	if buildErr != nil {
 		t.Fatal(buildErr)
 	}
+}
+
+// Helper returns the path of the compiled nshelper program.
+func Helper(t testing.TB) string {
+	t.Helper()
+	built(t)
 	return helperPath
 }
 
 // Tool returns the path of the built namespaces_of binary.
 func Tool(t testing.TB) string {
 	t.Helper()
-	buildOnce.Do(build)
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
+	built(t)
 	return toolPath
 }
 
@@ -111,6 +118,9 @@ type Proc struct {
 	Cmd   *exec.Cmd
 	PID   int
 	Ready []string // the fields after "ready" on the helper's ready line
+
+	lines  chan string // the ready line; closed if stdout ends first
+	stderr *bytes.Buffer
 }
 
 // Start runs a command (with optional clone flags and ID mappings in attr),
@@ -119,44 +129,71 @@ type Proc struct {
 // instead of hanging it.
 func Start(t testing.TB, attr *syscall.SysProcAttr, name string, args ...string) *Proc {
 	t.Helper()
+	p := start(t, attr, exec.Command(name, args...))
+	p.AwaitReady(t)
+	return p
+}
+
+// StartWithInput is Start for a command that prints its ready line only
+// after it has read its standard input: it returns at once, with a pipe to
+// that input. Write to it, then call AwaitReady.
+func StartWithInput(t testing.TB, attr *syscall.SysProcAttr, name string, args ...string) (*Proc, io.WriteCloser) {
+	t.Helper()
 	cmd := exec.Command(name, args...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return start(t, attr, cmd), stdin
+}
+
+// start starts cmd, to be killed when the test ends (or when the test
+// binary dies), and watches its stdout for the ready line.
+func start(t testing.TB, attr *syscall.SysProcAttr, cmd *exec.Cmd) *Proc {
+	t.Helper()
 	if attr == nil {
 		attr = &syscall.SysProcAttr{}
 	}
 	attr.Pdeathsig = syscall.SIGKILL
 	cmd.SysProcAttr = attr
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	p := &Proc{Cmd: cmd, lines: make(chan string, 1), stderr: &bytes.Buffer{}}
+	cmd.Stderr = p.stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
+		t.Fatalf("start %s: %v", cmd.Path, err)
 	}
-	p := &Proc{Cmd: cmd, PID: cmd.Process.Pid}
+	p.PID = cmd.Process.Pid
 	t.Cleanup(func() { p.Kill() })
-	lines := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			if strings.HasPrefix(sc.Text(), "ready") {
-				lines <- sc.Text()
+				p.lines <- sc.Text()
 				return
 			}
 		}
-		close(lines)
+		close(p.lines)
 	}()
+	return p
+}
+
+// AwaitReady waits (at most 30 s) for the ready line of a process started
+// with StartWithInput, and sets p.Ready. Start calls it.
+func (p *Proc) AwaitReady(t testing.TB) {
+	t.Helper()
+	what := p.Cmd.Args
 	select {
-	case line, ok := <-lines:
+	case line, ok := <-p.lines:
 		if !ok {
-			t.Fatalf("%s %v exited before ready: %s", name, args, stderr.String())
+			t.Fatalf("%v exited before ready: %s", what, p.stderr.String())
 		}
 		p.Ready = strings.Fields(line)[1:]
 	case <-time.After(30 * time.Second):
-		t.Fatalf("%s %v: no ready line within 30s: %s", name, args, stderr.String())
+		t.Fatalf("%v: no ready line within 30s: %s", what, p.stderr.String())
 	}
-	return p
 }
 
 // StartHelper runs nshelper with args; see nshelper.c for the modes.
@@ -210,16 +247,32 @@ type Result struct {
 	Code           int
 }
 
+// RunLimit is how long Run and RunCmd let a command run.
+const RunLimit = 60 * time.Second
+
 // Run runs the namespaces_of binary with args and returns what it printed.
-// It fails the test if the tool does not finish within the timeout.
+// It fails the test if the tool does not finish within RunLimit.
 func Run(t testing.TB, args ...string) Result {
 	t.Helper()
 	return RunCmd(t, exec.Command(Tool(t), args...))
 }
 
+// RunWithin is Run with another time limit.
+func RunWithin(t testing.TB, limit time.Duration, args ...string) Result {
+	t.Helper()
+	return RunCmdWithin(t, limit, exec.Command(Tool(t), args...))
+}
+
 // RunCmd runs a prepared command (e.g. the tool under unshare or another
-// user) with a 60 s bound.
+// user) with a RunLimit bound.
 func RunCmd(t testing.TB, cmd *exec.Cmd) Result {
+	t.Helper()
+	return RunCmdWithin(t, RunLimit, cmd)
+}
+
+// RunCmdWithin runs a prepared command; if it does not finish within limit,
+// it is killed and the test fails.
+func RunCmdWithin(t testing.TB, limit time.Duration, cmd *exec.Cmd) Result {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -230,10 +283,10 @@ func RunCmd(t testing.TB, cmd *exec.Cmd) Result {
 	go func() { done <- cmd.Wait() }()
 	select {
 	case <-done:
-	case <-time.After(60 * time.Second):
+	case <-time.After(limit):
 		cmd.Process.Kill()
 		<-done
-		t.Fatalf("%v did not finish within 60s", cmd.Args)
+		t.Fatalf("%v did not finish within %v (killed); stderr:\n%s", cmd.Args, limit, errOut.String())
 	}
 	return Result{Stdout: out.String(), Stderr: errOut.String(), Code: cmd.ProcessState.ExitCode()}
 }
@@ -249,6 +302,82 @@ func BindMount(t testing.TB, src, dst string) {
 		t.Fatalf("bind mount %s on %s: %v", src, dst, err)
 	}
 	t.Cleanup(func() { unix.Unmount(dst, unix.MNT_DETACH) })
+}
+
+// PublicBinaries copies the tool and the helper into a new directory that
+// every user can read and search, for processes that run as another user
+// or with a UID that does not map to root: Tool and Helper are built in a
+// 0700 directory. It skips the test if a directory above the copies is not
+// searchable by other users. The copies are removed when the test ends.
+func PublicBinaries(t testing.TB) (tool, helper string) {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "nstest-public-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for p := filepath.Dir(dir); p != "/"; p = filepath.Dir(p) {
+		var st unix.Stat_t
+		if err := unix.Stat(p, &st); err != nil || st.Mode&0o001 == 0 {
+			t.Skipf("%s is not searchable by other users; cannot run binaries from it as another user", p)
+		}
+	}
+	cp := func(src string) string {
+		data, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(dir, filepath.Base(src))
+		if err := os.WriteFile(dst, data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		// Whatever the umask.
+		if err := os.Chmod(dst, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return dst
+	}
+	return cp(Tool(t)), cp(Helper(t))
+}
+
+// TempDir is t.TempDir with symbolic links resolved, so that its paths
+// read as mountinfo (and so the tool) shows them.
+func TempDir(t testing.TB) string {
+	t.Helper()
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// Golden compares got with the file at path or, when update is set (a
+// package's -update flag), rewrites the file with it.
+func Golden(t testing.TB, path string, got []byte, update bool) {
+	t.Helper()
+	if update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (run go test -update and review the diff):\n%s", path, got)
+	}
+}
+
+// NewUserNS returns the attributes of a process in a new user namespace,
+// with root inside mapped to root outside, and in new namespaces of the
+// other CLONE_NEW* flags in flags.
+func NewUserNS(flags uintptr) *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWUSER | flags, UidMappings: IDMap(0), GidMappings: IDMap(0)}
 }
 
 // IDMap maps root inside a new user namespace to uid outside.
