@@ -65,11 +65,11 @@ func (c *deepChurn) start(helper string, m deepChurnMode, wait bool) *exec.Cmd {
 		name = helper
 	}
 	cmd := exec.Command(name, m.args...)
-	attr := &syscall.SysProcAttr{Cloneflags: m.flags, Pdeathsig: syscall.SIGKILL}
+	attr := &syscall.SysProcAttr{Cloneflags: m.flags}
 	if m.user {
-		attr.Cloneflags |= syscall.CLONE_NEWUSER
-		attr.UidMappings, attr.GidMappings = nstest.IDMap(0), nstest.IDMap(0)
+		attr = nstest.NewUserNS(m.flags)
 	}
+	attr.Pdeathsig = syscall.SIGKILL
 	cmd.SysProcAttr = attr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -191,7 +191,7 @@ func (c *deepChurn) halt() {
 func startDeepChurn(t *testing.T, workers, keep int) *deepChurn {
 	t.Helper()
 	helper := nstest.Helper(t)
-	dir := deepTempDir(t)
+	dir := nstest.TempDir(t)
 	target := filepath.Join(dir, "netns")
 	if err := os.WriteFile(target, nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -220,7 +220,7 @@ func startDeepChurn(t *testing.T, workers, keep int) *deepChurn {
 			// A private mount namespace holding its own net namespace
 			// through a bind mount.
 			{flags: net, name: "unshare", args: []string{"-m", "--propagation", "private", "sh", "-c",
-				"mount --bind /proc/self/ns/net " + deepQuote(target) + " && exec " + deepQuote(helper) + " sleep"}},
+				"mount --bind /proc/self/ns/net " + shQuote(target) + " && exec " + shQuote(helper) + " sleep"}},
 		},
 		keep:   keep,
 		tokens: make(chan struct{}, 4*workers*(keep+1)),
@@ -257,15 +257,12 @@ func TestDeepChurn(t *testing.T) {
 	if testing.Short() {
 		scans = 10
 	}
-	hostUser, hostMnt := deepSelf(t, "user"), deepSelf(t, "mnt")
+	hostUser, hostMnt := selfNS(t, "user"), selfNS(t, "mnt")
 
 	// The long-lived namespaces, created before the churn starts.
 	a := nstest.StartHelper(t, &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC}, "sleep")
 	aUTS, aIPC := nstest.NS(t, a.PID, "uts"), nstest.NS(t, a.PID, "ipc")
-	b := nstest.StartHelper(t, &syscall.SysProcAttr{
-		Cloneflags:  syscall.CLONE_NEWUSER | syscall.CLONE_NEWNET,
-		UidMappings: nstest.IDMap(0), GidMappings: nstest.IDMap(0),
-	}, "sleep")
+	b := nstest.StartHelper(t, nstest.NewUserNS(syscall.CLONE_NEWNET), "sleep")
 	bUser, bNet := nstest.NS(t, b.PID, "user"), nstest.NS(t, b.PID, "net")
 	c := nstest.StartHelper(t, nil, "fd", "net")
 	cFD, cNet := c.ReadyInt(t, 0), uint64(c.ReadyInt(t, 1))
@@ -276,7 +273,7 @@ func TestDeepChurn(t *testing.T) {
 	ePID := nstest.Inode(t, fmt.Sprintf("%d/ns/pid_for_children", e.PID))
 	f := nstest.StartHelper(t, &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWUTS}, "sleep")
 	fUTS := nstest.NS(t, f.PID, "uts")
-	fPath := filepath.Join(deepTempDir(t), "uts")
+	fPath := filepath.Join(nstest.TempDir(t), "uts")
 	nstest.BindMount(t, fmt.Sprintf("/proc/%d/ns/uts", f.PID), fPath)
 	f.Kill()
 
@@ -285,29 +282,11 @@ func TestDeepChurn(t *testing.T) {
 
 	check := func(args []string) {
 		t.Helper()
-		cmd := exec.Command(nstest.Tool(t), args...)
-		res := nstest.RunCmd(t, cmd)
-		if res.Code != 0 {
-			t.Fatalf("namespaces_of %v: exit status %d\nstderr:\n%s", args, res.Code, res.Stderr)
-		}
-		for _, line := range strings.Split(strings.TrimSuffix(res.Stderr, "\n"), "\n") {
-			if line != "" && !strings.HasPrefix(line, "namespaces_of: could not inspect ") {
-				t.Fatalf("namespaces_of %v: unexpected stderr line %q", args, line)
-			}
-		}
-		dt, err := parseDeepTree(res.Stdout)
-		if err != nil {
-			t.Fatalf("namespaces_of %v: stdout is not a tree: %v\n%s", args, err, res.Stdout)
-		}
-		seen := map[string]bool{}
-		for _, n := range dt.Nodes {
-			if n.Invisible {
-				continue
-			}
-			if seen[n.String()] {
-				t.Fatalf("namespaces_of %v: %s shown twice:\n%s", args, n, res.Stdout)
-			}
-			seen[n.String()] = true
+		// A successful run that prints only tree lines, each namespace
+		// once (the parser requires it).
+		dt := runTree(t, args...)
+		if t.Failed() {
+			t.FailNow() // stderr was wrong: do not scan on
 		}
 		deep, tasks, holders := false, false, false
 		for _, a := range args {
@@ -344,14 +323,14 @@ func TestDeepChurn(t *testing.T) {
 			}
 		case tasks:
 			dt.under(t, "net", dNet, "user", hostUser).members(t, dTID)
-			dt.none(t, "net", cNet)
-			dt.none(t, "pid", ePID)
-			dt.none(t, "uts", fUTS)
+			dt.absent(t, "net", cNet)
+			dt.absent(t, "pid", ePID)
+			dt.absent(t, "uts", fUTS)
 		default:
-			dt.none(t, "net", cNet)
-			dt.none(t, "net", dNet)
-			dt.none(t, "pid", ePID)
-			dt.none(t, "uts", fUTS)
+			dt.absent(t, "net", cNet)
+			dt.absent(t, "net", dNet)
+			dt.absent(t, "pid", ePID)
+			dt.absent(t, "uts", fUTS)
 		}
 	}
 

@@ -8,12 +8,8 @@ package e2e
 // files it comes across.
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,69 +21,18 @@ import (
 	"syscall"
 	"testing"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/namespaces-of/namespaces_of/internal/nstest"
 )
 
-// discSelf returns the inode of the test process's own namespace of type
-// typ (the tool, started by the test, shares them all).
-func discSelf(t testing.TB, typ string) uint64 { return nstest.NS(t, os.Getpid(), typ) }
-
-// discDev returns the device of nsfs, the first number of "{dev ino}".
-func discDev(t testing.TB) uint64 {
-	t.Helper()
-	var st unix.Stat_t
-	if err := unix.Stat("/proc/self/ns/user", &st); err != nil {
-		t.Fatal(err)
-	}
-	return st.Dev
-}
-
-// discComm returns the command name of pid, as the tool prints it after
-// "of PID <pid>".
-func discComm(t testing.TB, pid int) string {
-	t.Helper()
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.TrimSuffix(string(b), "\n")
-}
-
-// discOf formats " of PID <pid> (<comm>)".
-func discOf(t testing.TB, pid int) string {
-	t.Helper()
-	return fmt.Sprintf(" of PID %d (%s)", pid, discComm(t, pid))
-}
-
-// discRunTree runs the tool, requires success and parses its tree.
-func discRunTree(t testing.TB, args ...string) (*discTree, nstest.Result) {
-	t.Helper()
-	r := nstest.Run(t, args...)
-	if r.Code != 0 {
-		t.Fatalf("namespaces_of %v: exit %d\nstderr: %s", args, r.Code, r.Stderr)
-	}
-	return discParse(t, r.Stdout), r
-}
-
-// discExec runs a command (setup, or lsns) and returns its stdout, failing the test if it fails or
-// hangs. The bound is generous: lsns on a host with thousands of namespaces
-// is slow.
+// discExec runs a command (setup, or lsns) and returns its stdout, failing
+// the test if it fails or hangs. The bound is generous: lsns on a host with
+// thousands of namespaces is slow.
 func discExec(t testing.TB, name string, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s %q: %v\n%s%s", name, args, err, out, stderr.Bytes())
-	}
-	return string(out)
+	return execOutput(t, 180*time.Second, name, args...)
 }
 
 // discPrivateDir returns a new directory that is a private bind mount of
@@ -113,17 +58,6 @@ func discPrivateDir(t testing.TB) string {
 // discUnmount registers the unmounting of path at the end of the test.
 func discUnmount(t testing.TB, path string) {
 	t.Cleanup(func() { unix.Unmount(path, unix.MNT_DETACH) })
-}
-
-// discInodeOf stats a file (such as an nsfs bind mount) and returns its
-// inode.
-func discInodeOf(t testing.TB, path string) uint64 {
-	t.Helper()
-	var st unix.Stat_t
-	if err := unix.Stat(path, &st); err != nil {
-		t.Fatalf("stat %s: %v", path, err)
-	}
-	return st.Ino
 }
 
 // discPIDForChildren returns the inode of the PID namespace that pid made
@@ -152,8 +86,8 @@ func discPIDForChildren(t testing.TB, pid int) uint64 {
 // tree (and, for PID namespaces, the PID-namespace tree) must show of it.
 type discCase struct {
 	name string
-	user discExpect
-	pid  *discExpect
+	user expect
+	pid  *expect
 }
 
 // discHeldStates creates one namespace of every member-less kind issue #3
@@ -161,10 +95,10 @@ type discCase struct {
 // exactly one thing, and returns what the trees must show.
 func discHeldStates(t *testing.T) []discCase {
 	t.Helper()
-	dev := discDev(t)
-	selfUser, selfPID, selfMnt := discSelf(t, "user"), discSelf(t, "pid"), discSelf(t, "mnt")
+	dev := nsfsDev(t)
+	selfUser, selfPID, selfMnt := selfNS(t, "user"), selfNS(t, "pid"), selfNS(t, "mnt")
 	var cases []discCase
-	add := func(name string, e discExpect) *discCase {
+	add := func(name string, e expect) *discCase {
 		if e.Under == "" {
 			e.Under, e.UnderNo = "user", selfUser
 		}
@@ -174,8 +108,8 @@ func discHeldStates(t *testing.T) []discCase {
 
 	// A network namespace held only by a socket.
 	sock := nstest.StartHelper(t, nil, "socket")
-	add("net held by a socket", discExpect{Type: "net", Ino: uint64(sock.ReadyInt(t, 1)),
-		Holders: []string{fmt.Sprintf("socket fd %d", sock.ReadyInt(t, 0)) + discOf(t, sock.PID)}})
+	add("net held by a socket", expect{Type: "net", Ino: uint64(sock.ReadyInt(t, 1)),
+		Holders: []string{fmt.Sprintf("socket fd %d", sock.ReadyInt(t, 0)) + ofPID(t, sock.PID)}})
 
 	// A PID namespace just made by unshare(CLONE_NEWPID), with no process
 	// in it yet: pid_for_children cannot even be read.
@@ -187,9 +121,9 @@ func discHeldStates(t *testing.T) []discCase {
 	if _, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid_for_children", pfc.PID)); err == nil {
 		t.Logf("note: pid_for_children of %d is readable without a child", pfc.PID)
 	}
-	held := []string{"pid_for_children" + discOf(t, pfc.PID)}
-	c := add("pid with no process, held by pid_for_children", discExpect{Type: "pid", Ino: pfcIno, Holders: held})
-	c.pid = &discExpect{Type: "pid", Ino: pfcIno, Under: "pid", UnderNo: nstest.NS(t, pfc.PID, "pid"), Holders: held}
+	held := []string{"pid_for_children" + ofPID(t, pfc.PID)}
+	c := add("pid with no process, held by pid_for_children", expect{Type: "pid", Ino: pfcIno, Holders: held})
+	c.pid = &expect{Type: "pid", Ino: pfcIno, Under: "pid", UnderNo: nstest.NS(t, pfc.PID, "pid"), Holders: held}
 
 	// A time namespace held only by time_for_children.
 	tfc := nstest.StartHelper(t, nil, "time-for-children")
@@ -197,8 +131,8 @@ func discHeldStates(t *testing.T) []discCase {
 	if tfcIno == nstest.NS(t, tfc.PID, "time") {
 		t.Fatalf("time-for-children helper: the child time namespace is its own")
 	}
-	add("time held by time_for_children", discExpect{Type: "time", Ino: tfcIno,
-		Holders: []string{"time_for_children" + discOf(t, tfc.PID)}})
+	add("time held by time_for_children", expect{Type: "time", Ino: tfcIno,
+		Holders: []string{"time_for_children" + ofPID(t, tfc.PID)}})
 
 	// A mount namespace held only by a bind mount in ours (outer), holding
 	// in turn the only bind mount of a network namespace (inner): no
@@ -216,20 +150,20 @@ func discHeldStates(t *testing.T) []discCase {
 	// Runs before the unmount of outer (cleanups run last first), so the
 	// inner mount goes with its own umount rather than with the namespace.
 	t.Cleanup(func() { exec.Command("nsenter", "--mount="+outer, "umount", "-l", inner).Run() })
-	outerIno := discInodeOf(t, outer)
+	outerIno := inodeOf(t, outer)
 	innerIno, err := strconv.ParseUint(strings.TrimSpace(discExec(t, "nsenter", "--mount="+outer, "stat", "-c", "%i", inner)), 10, 64)
 	if err != nil {
 		t.Fatalf("inode of %s in mount ns %d: %v", inner, outerIno, err)
 	}
-	if innerIno == discSelf(t, "net") {
+	if innerIno == selfNS(t, "net") {
 		t.Fatalf("%s is our own network namespace", inner)
 	}
-	add("mnt held by a bind mount, holding a bind mount", discExpect{Type: "mnt", Ino: outerIno,
+	add("mnt held by a bind mount, holding a bind mount", expect{Type: "mnt", Ino: outerIno,
 		Holders: []string{fmt.Sprintf("bind mount %s (mount ns %d)", outer, selfMnt)}})
-	add("net held by a bind mount in a process-less mount ns", discExpect{Type: "net", Ino: innerIno,
+	add("net held by a bind mount in a process-less mount ns", expect{Type: "net", Ino: innerIno,
 		Holders: []string{fmt.Sprintf("bind mount %s (mount ns %d)", inner, outerIno)}})
 	discExec(t, "unshare", "--mount="+solo, "true")
-	add("mnt held by a bind mount", discExpect{Type: "mnt", Ino: discInodeOf(t, solo),
+	add("mnt held by a bind mount", expect{Type: "mnt", Ino: inodeOf(t, solo),
 		Holders: []string{fmt.Sprintf("bind mount %s (mount ns %d)", solo, selfMnt)}})
 
 	// UTS and network namespaces entered by one non-leader thread only.
@@ -240,16 +174,13 @@ func discHeldStates(t *testing.T) []discCase {
 		if ino == nstest.NS(t, pid, typ) {
 			t.Fatalf("thread helper: %s of thread %d is the leader's", typ, tid)
 		}
-		add(typ+" held by a non-leader thread", discExpect{Type: typ, Ino: ino,
+		add(typ+" held by a non-leader thread", expect{Type: typ, Ino: ino,
 			Holders: []string{fmt.Sprintf("thread %d of PID %d", tid, pid)}})
 	}
 
 	// A user namespace with no member, kept by the network namespace it
 	// owns, which has a member.
-	first := nstest.StartHelper(t, &syscall.SysProcAttr{
-		Cloneflags:  syscall.CLONE_NEWUSER | syscall.CLONE_NEWNET,
-		UidMappings: nstest.IDMap(0), GidMappings: nstest.IDMap(0),
-	}, "sleep")
+	first := nstest.StartHelper(t, nstest.NewUserNS(syscall.CLONE_NEWNET), "sleep")
 	ancUser, ancNet := nstest.NS(t, first.PID, "user"), nstest.NS(t, first.PID, "net")
 	second := nstest.Start(t, nil, "nsenter", fmt.Sprintf("--net=/proc/%d/ns/net", first.PID), nstest.Helper(t), "sleep")
 	first.Kill()
@@ -259,21 +190,21 @@ func discHeldStates(t *testing.T) []discCase {
 	if got := nstest.NS(t, second.PID, "user"); got != selfUser {
 		t.Fatalf("nsenter'd helper is in user %d, want ours", got)
 	}
-	add("user held as ancestor only", discExpect{Type: "user", Ino: ancUser,
+	add("user held as ancestor only", expect{Type: "user", Ino: ancUser,
 		Holders: []string{fmt.Sprintf("ancestor of net {%d %d}", dev, ancNet)}})
-	add("net with a member, owned by the ancestor-only user", discExpect{Type: "net", Ino: ancNet,
+	add("net with a member, owned by the ancestor-only user", expect{Type: "net", Ino: ancNet,
 		Under: "user", UnderNo: ancUser, Members: []int{second.PID}})
 
 	// A user and a PID namespace held only by fds (the PID namespace's
 	// init exited; the fd keeps it).
 	fu := nstest.StartHelper(t, nil, "fd", "user")
-	add("user held by an fd", discExpect{Type: "user", Ino: uint64(fu.ReadyInt(t, 1)),
-		Holders: []string{fmt.Sprintf("fd %d", fu.ReadyInt(t, 0)) + discOf(t, fu.PID)}})
+	add("user held by an fd", expect{Type: "user", Ino: uint64(fu.ReadyInt(t, 1)),
+		Holders: []string{fmt.Sprintf("fd %d", fu.ReadyInt(t, 0)) + ofPID(t, fu.PID)}})
 	fp := nstest.StartHelper(t, nil, "fd", "pid")
 	fpIno := uint64(fp.ReadyInt(t, 1))
-	held = []string{fmt.Sprintf("fd %d", fp.ReadyInt(t, 0)) + discOf(t, fp.PID)}
-	c = add("pid held by an fd", discExpect{Type: "pid", Ino: fpIno, Holders: held})
-	c.pid = &discExpect{Type: "pid", Ino: fpIno, Under: "pid", UnderNo: selfPID, Holders: held}
+	held = []string{fmt.Sprintf("fd %d", fp.ReadyInt(t, 0)) + ofPID(t, fp.PID)}
+	c = add("pid held by an fd", expect{Type: "pid", Ino: fpIno, Holders: held})
+	c.pid = &expect{Type: "pid", Ino: fpIno, Under: "pid", UnderNo: selfPID, Holders: held}
 
 	// Bind mounts at awkward paths: one with spaces, one below a directory
 	// named "nsfs". The process whose namespaces they are exits. They are
@@ -300,9 +231,9 @@ func discHeldStates(t *testing.T) []discCase {
 			"mount", "--bind", fmt.Sprintf("/proc/%d/ns/%s", sp.PID, m[0]), m[1])
 	}
 	sp.Kill()
-	add("net held by a bind mount with spaces in its path", discExpect{Type: "net", Ino: netIno,
+	add("net held by a bind mount with spaces in its path", expect{Type: "net", Ino: netIno,
 		Holders: []string{fmt.Sprintf("bind mount %s (mount ns %d)", spaced, keeperMnt)}})
-	add("uts held by a bind mount below a directory named nsfs", discExpect{Type: "uts", Ino: utsIno,
+	add("uts held by a bind mount below a directory named nsfs", expect{Type: "uts", Ino: utsIno,
 		Holders: []string{fmt.Sprintf("bind mount %s (mount ns %d)", nsfsNamed, keeperMnt)}})
 	return cases
 }
@@ -314,8 +245,8 @@ func discHeldStates(t *testing.T) []discCase {
 func TestDiscDeepScanHolders(t *testing.T) {
 	nstest.RequireRoot(t)
 	cases := discHeldStates(t)
-	tr, _ := discRunTree(t, "--deep-scan", "--holders")
-	ptr, _ := discRunTree(t, "--pidns", "--deep-scan", "--holders")
+	tr := runTree(t, "--deep-scan", "--holders")
+	ptr := runTree(t, "--pidns", "--deep-scan", "--holders")
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			c.user.check(t, tr)
@@ -326,10 +257,10 @@ func TestDiscDeepScanHolders(t *testing.T) {
 	}
 	// Without --deep-scan none of the member-less ones is found (the
 	// ancestor-only user namespace is, through its member's net).
-	plain, _ := discRunTree(t, "--holders")
+	plain := runTree(t, "--holders")
 	for _, c := range cases {
 		if len(c.user.Members) == 0 && !strings.HasPrefix(c.name, "user held as ancestor") {
-			if n := plain.find(c.user.Type, c.user.Ino); len(n) != 0 {
+			if n := plain.all(c.user.Type, c.user.Ino); len(n) != 0 {
 				t.Errorf("%s: %s %d found without --deep-scan", c.name, c.user.Type, c.user.Ino)
 			}
 		}
@@ -417,10 +348,7 @@ func TestDiscLsnsSubset(t *testing.T) {
 	nstest.StartHelper(t, nil, "thread", "uts,net")
 	nstest.StartHelper(t, nil, "fd", "user")
 	nstest.StartHelper(t, nil, "time-for-children")
-	member := nstest.StartHelper(t, &syscall.SysProcAttr{
-		Cloneflags:  syscall.CLONE_NEWUSER | syscall.CLONE_NEWNET | syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC | syscall.CLONE_NEWNS,
-		UidMappings: nstest.IDMap(0), GidMappings: nstest.IDMap(0),
-	}, "sleep")
+	member := nstest.StartHelper(t, nstest.NewUserNS(syscall.CLONE_NEWNET|syscall.CLONE_NEWUTS|syscall.CLONE_NEWIPC|syscall.CLONE_NEWNS), "sleep")
 
 	entries := discLsns(t)
 	var pinned []discPinned
@@ -449,7 +377,9 @@ func TestDiscLsnsSubset(t *testing.T) {
 		}
 	}
 
-	tr, r := discRunTree(t, "--deep-scan", "--holders")
+	args := []string{"--deep-scan", "--holders"}
+	r := nstest.Run(t, args...)
+	tr := checkRun(t, r, args)
 
 	compared, unstable := 0, 0
 	var missing []string
@@ -460,7 +390,7 @@ func TestDiscLsnsSubset(t *testing.T) {
 		}
 		compared++
 		delete(memberNS, p.ino)
-		if len(tr.find(p.typ, p.ino)) == 0 {
+		if len(tr.all(p.typ, p.ino)) == 0 {
 			missing = append(missing, fmt.Sprintf("%s %d (lsns: PID %d %s)", p.typ, p.ino, p.pid, p.comm))
 		}
 	}
@@ -480,14 +410,14 @@ func TestDiscLsnsSubset(t *testing.T) {
 	}
 	extra := map[string]int{}
 	for _, n := range tr.Nodes {
-		if n.Type != "invisible" && !listed[n.Ino] {
+		if !n.Invisible && !listed[n.Ino] {
 			extra[n.Type]++
 		}
 	}
 	t.Logf("the deep scan shows beyond lsns: %v", extra)
-	if !tr.has(uint64(sock.ReadyInt(t, 1))) || listed[uint64(sock.ReadyInt(t, 1))] {
-		t.Errorf("socket-held net %d: in deep scan %v, in lsns %v (want true, false)",
-			sock.ReadyInt(t, 1), tr.has(uint64(sock.ReadyInt(t, 1))), listed[uint64(sock.ReadyInt(t, 1))])
+	sockNet := uint64(sock.ReadyInt(t, 1))
+	if inTree := len(tr.all("net", sockNet)) != 0; !inTree || listed[sockNet] {
+		t.Errorf("socket-held net %d: in deep scan %v, in lsns %v (want true, false)", sockNet, inTree, listed[sockNet])
 	}
 
 	// PID 1 cannot be inspected on some hosts (its links deny even root).
@@ -501,8 +431,8 @@ func TestDiscLsnsSubset(t *testing.T) {
 		case err1 != nil || err2 != nil:
 			t.Logf("cannot compare PID 1's mounts: %v %v", err1, err2)
 		case slices.Equal(ids1, ids):
-			t.Logf("PID 1 has our mounts, so it is in our mount namespace %d", discSelf(t, "mnt"))
-			if len(tr.find("mnt", discSelf(t, "mnt"))) != 1 {
+			t.Logf("PID 1 has our mounts, so it is in our mount namespace %d", selfNS(t, "mnt"))
+			if len(tr.all("mnt", selfNS(t, "mnt"))) != 1 {
 				t.Errorf("our mount namespace (PID 1's) is not shown")
 			}
 		default:
@@ -539,33 +469,7 @@ var discSources = []string{
 	"sockets", "bind-mounts", "mount-namespace-list", "processless-mount-namespaces", "listns",
 }
 
-var (
-	discSourceLine = regexp.MustCompile(`^namespaces_of: source ([a-z-]+): (ran(?:, .+)?|unavailable: .+)$`)
-	discSkipLine   = regexp.MustCompile(`^namespaces_of: could not inspect ([0-9]+) process(es)? \((.+)\); their namespaces may be missing$`)
-)
-
-// discCopy copies file src to dst with mode 0755.
-func discCopy(t testing.TB, src, dst string) {
-	t.Helper()
-	in, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dst, 0o755); err != nil {
-		t.Fatal(err)
-	}
-}
+var discSourceLine = regexp.MustCompile(`^namespaces_of: source ([a-z-]+): (ran(?:, .+)?|unavailable: .+)$`)
 
 // TestDiscUnprivilegedDeepScan covers issue #3 point 3: as an unprivileged
 // user, --deep-scan -v succeeds, shows what that user can see (its own
@@ -578,35 +482,21 @@ func discCopy(t testing.TB, src, dst string) {
 // CAP_SYS_ADMIN).
 func TestDiscUnprivilegedDeepScan(t *testing.T) {
 	nstest.RequireRoot(t)
-	const nobody = 65534
-	dir, err := os.MkdirTemp("", "disc-unpriv-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	tool, helper := filepath.Join(dir, "namespaces_of"), filepath.Join(dir, "nshelper")
-	discCopy(t, nstest.Tool(t), tool)
-	discCopy(t, nstest.Helper(t), helper)
-	cred := func() *syscall.SysProcAttr {
-		return &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody, Groups: []uint32{}}}
-	}
+	tool, helper := nstest.PublicBinaries(t)
 
 	// The unprivileged user's own user namespace, held only by its fd; and
 	// a mount namespace held by an fd, owned by a user namespace kept only
 	// as its ancestor.
-	held := nstest.Start(t, cred(), helper, "fd", "user")
+	held := nstest.Start(t, nobody(), helper, "fd", "user")
 	heldIno := uint64(held.ReadyInt(t, 1))
-	heldMnt := nstest.Start(t, cred(), helper, "fd", "mnt,user")
+	heldMnt := nstest.Start(t, nobody(), helper, "fd", "mnt,user")
 	heldMntIno := uint64(heldMnt.ReadyInt(t, 1))
 	// A root one, which it cannot see into.
 	nstest.StartHelper(t, nil, "fd", "user")
 
 	cmd := exec.Command(tool, "--deep-scan", "--holders", "-v")
 	cmd.Dir = "/"
-	cmd.SysProcAttr = cred()
+	cmd.SysProcAttr = nobody()
 	r := nstest.RunCmd(t, cmd)
 	if r.Code != 0 {
 		t.Fatalf("unprivileged --deep-scan -v: exit %d\nstderr: %s", r.Code, r.Stderr)
@@ -614,28 +504,28 @@ func TestDiscUnprivilegedDeepScan(t *testing.T) {
 	if strings.Contains(r.Stderr, "panic") || strings.Contains(r.Stderr, "goroutine ") {
 		t.Fatalf("the run crashed:\n%s", r.Stderr)
 	}
-	tr := discParse(t, r.Stdout)
+	tr := parseTree(t, r.Stdout, cmd.Args[1:]...)
 
 	// What it can see: its own namespaces, with itself as member, and the
 	// namespace its user's process holds.
 	toolPID := cmd.Process.Pid
 	for _, typ := range []string{"user", "mnt", "net", "pid", "uts", "ipc", "cgroup"} {
-		n := tr.one(t, typ, discSelf(t, typ))
+		n := tr.get(t, typ, selfNS(t, typ))
 		if !slices.Contains(n.Members, toolPID) {
 			t.Errorf("%v: members %v lack the tool itself (%d)", n, n.Members, toolPID)
 		}
 	}
-	discExpect{Type: "user", Ino: heldIno, Under: "user", UnderNo: discSelf(t, "user"),
-		Holders: []string{fmt.Sprintf("fd %d", held.ReadyInt(t, 0)) + discOf(t, held.PID)}}.check(t, tr)
-	mnt := tr.one(t, "mnt", heldMntIno)
+	expect{Type: "user", Ino: heldIno, Under: "user", UnderNo: selfNS(t, "user"),
+		Holders: []string{fmt.Sprintf("fd %d", held.ReadyInt(t, 0)) + ofPID(t, held.PID)}}.check(t, tr)
+	mnt := tr.get(t, "mnt", heldMntIno)
 	owner := mnt.Parent
-	if owner == nil || owner.Type != "user" || !strings.HasPrefix(owner.Rest, " <UID: 65534") {
+	if owner == nil || owner.Type != "user" || owner.UID != 65534 {
 		t.Fatalf("%v is under %v, want under a user namespace created by UID 65534", mnt, owner)
 	}
-	discExpect{Type: "user", Ino: owner.Ino, Under: "user", UnderNo: discSelf(t, "user"),
-		Holders: []string{fmt.Sprintf("ancestor of mnt {%d %d}", discDev(t), heldMntIno)}}.check(t, tr)
-	discExpect{Type: "mnt", Ino: heldMntIno, Under: "user", UnderNo: owner.Ino,
-		Holders: []string{fmt.Sprintf("fd %d", heldMnt.ReadyInt(t, 0)) + discOf(t, heldMnt.PID)}}.check(t, tr)
+	expect{Type: "user", Ino: owner.Ino, Under: "user", UnderNo: selfNS(t, "user"),
+		Holders: []string{fmt.Sprintf("ancestor of mnt {%d %d}", nsfsDev(t), heldMntIno)}}.check(t, tr)
+	expect{Type: "mnt", Ino: heldMntIno, Under: "user", UnderNo: owner.Ino,
+		Holders: []string{fmt.Sprintf("fd %d", heldMnt.ReadyInt(t, 0)) + ofPID(t, heldMnt.PID)}}.check(t, tr)
 
 	// Every source says, once, whether it ran; the ones that need
 	// privilege say why they could not.
@@ -645,9 +535,9 @@ func TestDiscUnprivilegedDeepScan(t *testing.T) {
 		if m := discSourceLine.FindStringSubmatch(line); m != nil {
 			reports[m[1]] = append(reports[m[1]], m[2])
 		}
-		if m := discSkipLine.FindStringSubmatch(line); m != nil {
+		if m := skippedRE.FindStringSubmatch(line); m != nil {
 			skipped, _ = strconv.Atoi(m[1])
-			if !strings.Contains(m[3], "permission denied") {
+			if !strings.Contains(m[2], "permission denied") {
 				t.Errorf("skip summary does not say permission was denied: %q", line)
 			}
 		}
@@ -680,77 +570,6 @@ func TestDiscUnprivilegedDeepScan(t *testing.T) {
 		t.Errorf("no (or too small a) count of processes that could not be inspected: %d\nstderr: %s", skipped, r.Stderr)
 	}
 	t.Logf("unprivileged source reports: %v", reports)
-}
-
-// discWatch is an inotify instance watching files the scan must leave
-// alone.
-type discWatch struct {
-	fd    int
-	names map[int]string // watch descriptor → what it watches
-}
-
-func discNewWatch(t testing.TB) *discWatch {
-	t.Helper()
-	fd, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { unix.Close(fd) })
-	return &discWatch{fd: fd, names: map[int]string{}}
-}
-
-func (w *discWatch) add(t testing.TB, path, name string, mask uint32) {
-	t.Helper()
-	wd, err := unix.InotifyAddWatch(w.fd, path, mask)
-	if err != nil {
-		t.Fatalf("inotify watch %s: %v", path, err)
-	}
-	w.names[wd] = name
-}
-
-// events returns what happened since the last call, as "name: MASK"
-// strings. Events are queued during the syscall that causes them, so once
-// the process that caused them has exited, they are all there.
-func (w *discWatch) events(t testing.TB) []string {
-	t.Helper()
-	var out []string
-	buf := make([]byte, 64*1024)
-	for {
-		n, err := unix.Read(w.fd, buf)
-		if errors.Is(err, unix.EAGAIN) {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		for off := 0; off+unix.SizeofInotifyEvent <= n; {
-			ev := (*unix.InotifyEvent)(unsafe.Pointer(&buf[off]))
-			out = append(out, fmt.Sprintf("%s: %s", w.names[int(ev.Wd)], discMask(ev.Mask)))
-			off += unix.SizeofInotifyEvent + int(ev.Len)
-		}
-	}
-}
-
-func discMask(m uint32) string {
-	names := []struct {
-		bit  uint32
-		name string
-	}{
-		{unix.IN_ACCESS, "ACCESS"}, {unix.IN_MODIFY, "MODIFY"}, {unix.IN_ATTRIB, "ATTRIB"},
-		{unix.IN_CLOSE_WRITE, "CLOSE_WRITE"}, {unix.IN_CLOSE_NOWRITE, "CLOSE_NOWRITE"},
-		{unix.IN_OPEN, "OPEN"}, {unix.IN_CREATE, "CREATE"}, {unix.IN_DELETE, "DELETE"},
-		{unix.IN_IGNORED, "IGNORED"},
-	}
-	var parts []string
-	for _, n := range names {
-		if m&n.bit != 0 {
-			parts = append(parts, n.name)
-		}
-	}
-	if len(parts) == 0 {
-		return fmt.Sprintf("%#x", m)
-	}
-	return strings.Join(parts, "|")
 }
 
 // TestDiscNoBlockNoSideEffects covers issue #3 point 4: with a FIFO and a
@@ -809,7 +628,7 @@ func TestDiscNoBlockNoSideEffects(t *testing.T) {
 		return n
 	}
 
-	watch := discNewWatch(t)
+	watch := newWatch(t)
 	const fileEvents = unix.IN_OPEN | unix.IN_ACCESS | unix.IN_MODIFY | unix.IN_CLOSE_WRITE | unix.IN_CLOSE_NOWRITE
 	watch.add(t, fifo, "fifo", fileEvents)
 	watch.add(t, fdPath(ph.PID, slave), "pty slave", fileEvents)
@@ -818,20 +637,9 @@ func TestDiscNoBlockNoSideEffects(t *testing.T) {
 		t.Fatalf("events before the scan: %v", ev)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, nstest.Tool(t), "--deep-scan", "--holders")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
-	if ctx.Err() != nil {
-		t.Fatalf("--deep-scan --holders did not finish within 30s (blocked?): %v\nstderr: %s", ctx.Err(), stderr.String())
-	}
-	if err != nil {
-		t.Fatalf("--deep-scan --holders: %v\nstderr: %s", err, stderr.String())
-	}
-	discParse(t, stdout.String())
-	if strings.Contains(stdout.String(), fifoMount) {
+	// A scan that blocked would not finish in time.
+	tr := runTreeWithin(t, 30*time.Second, "--deep-scan", "--holders")
+	if strings.Contains(tr.Text, fifoMount) {
 		t.Errorf("the FIFO bind mount %q is shown as a namespace holder", fifoMount)
 	}
 	if ev := watch.events(t); len(ev) != 0 {

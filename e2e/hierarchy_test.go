@@ -23,7 +23,7 @@ type userChain struct {
 
 func startUserChain(t *testing.T) userChain {
 	t.Helper()
-	_, helper := publicBinaries(t)
+	_, helper := nstest.PublicBinaries(t)
 	wide := []syscall.SysProcIDMap{{ContainerID: 0, HostID: 100000, Size: 65536}}
 	p1 := nstest.Start(t, &syscall.SysProcAttr{
 		Cloneflags:                 syscall.CLONE_NEWUSER,
@@ -137,9 +137,8 @@ func TestUnprivilegedCreatorUID(t *testing.T) {
 	if why := unprivilegedUserNS(); why != "" {
 		t.Skip("unprivileged users cannot create user namespaces: " + why)
 	}
-	_, helper := publicBinaries(t)
-	p := nstest.Start(t, &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}},
-		"unshare", "-r", helper, "sleep")
+	_, helper := nstest.PublicBinaries(t)
+	p := nstest.Start(t, nobody(), "unshare", "-r", helper, "sleep")
 	userNS := nstest.NS(t, p.PID, "user")
 
 	tr := runTree(t)
@@ -161,11 +160,7 @@ type ownedFixture struct {
 
 func startOwned(t *testing.T) ownedFixture {
 	t.Helper()
-	a := nstest.StartHelper(t, &syscall.SysProcAttr{
-		Cloneflags:  syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS | syscall.CLONE_NEWNET | syscall.CLONE_NEWUTS,
-		UidMappings: nstest.IDMap(0),
-		GidMappings: nstest.IDMap(0),
-	}, "sleep")
+	a := nstest.StartHelper(t, nstest.NewUserNS(syscall.CLONE_NEWNS|syscall.CLONE_NEWNET|syscall.CLONE_NEWUTS), "sleep")
 	b := nstest.StartHelper(t, &syscall.SysProcAttr{
 		Cloneflags: syscall.CLONE_NEWNET | syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC | syscall.CLONE_NEWCGROUP,
 	}, "sleep")

@@ -4,7 +4,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"syscall"
 	"testing"
 
 	"github.com/namespaces-of/namespaces_of/internal/nstest"
@@ -105,11 +104,7 @@ func TestInvisibleAncestorOwnPIDNS(t *testing.T) {
 // processes) is under the invisible-ancestor node.
 func TestInvisibleAncestorOwnTree(t *testing.T) {
 	nstest.RequireRoot(t)
-	a := nstest.StartHelper(t, &syscall.SysProcAttr{
-		Cloneflags:  syscall.CLONE_NEWUSER,
-		UidMappings: nstest.IDMap(0),
-		GidMappings: nstest.IDMap(0),
-	}, "sleep")
+	a := nstest.StartHelper(t, nstest.NewUserNS(0), "sleep")
 	enter := []string{"nsenter", "-t", strconv.Itoa(a.PID), "-U", "--"}
 	c := nstest.Start(t, nil, enter[0], append(enter[1:], "unshare", "-rn", nstest.Helper(t), "sleep")...)
 	u0, u1, net1 := nstest.NS(t, a.PID, "user"), nstest.NS(t, c.PID, "user"), nstest.NS(t, c.PID, "net")
@@ -160,11 +155,7 @@ func sorted(pids ...int) []int {
 // root; the tool's own root comes first.
 func TestSeveralTopmostUserNamespaces(t *testing.T) {
 	nstest.RequireRoot(t)
-	sib := nstest.StartHelper(t, &syscall.SysProcAttr{
-		Cloneflags:  syscall.CLONE_NEWUSER,
-		UidMappings: nstest.IDMap(0),
-		GidMappings: nstest.IDMap(0),
-	}, "sleep")
+	sib := nstest.StartHelper(t, nstest.NewUserNS(0), "sleep")
 	sibNS := nstest.NS(t, sib.PID, "user")
 	mountPoint := filepath.Join(t.TempDir(), "sibling-userns")
 	nstest.BindMount(t, "/proc/"+strconv.Itoa(sib.PID)+"/ns/user", mountPoint)

@@ -251,9 +251,9 @@ func TestPIDArguments(t *testing.T) {
 	})
 
 	// The same output, however the arguments are spelled.
-	base := mustRunText(t, a, b)
-	noPIDs := mustRunText(t, "--no-pids", a, b)
-	comm := mustRunText(t, "--show-comm", a, b)
+	base := runText(t, a, b)
+	noPIDs := runText(t, "--no-pids", a, b)
+	comm := runText(t, "--show-comm", a, b)
 	if noPIDs == base || comm == base || comm == noPIDs {
 		t.Fatalf("--no-pids and --show-comm do not change the output:\n%s", base)
 	}
@@ -285,26 +285,6 @@ func TestPIDArguments(t *testing.T) {
 	}
 }
 
-// Text returns the namespace line of n without its indent.
-func (n *node) Text() string {
-	if n.Invisible {
-		return "[invisible ancestor user NS]"
-	}
-	s := n.Type + " {" + strconv.FormatUint(n.Dev, 10) + " " + strconv.FormatUint(n.Ino, 10) + "}"
-	if n.Type == "user" {
-		uid := "?"
-		if n.UID >= 0 {
-			uid = strconv.FormatInt(n.UID, 10)
-		}
-		s += " <UID: " + uid
-		if n.HasMaps {
-			s += "; u: " + n.UIDMap + "; g: " + n.GIDMap
-		}
-		s += ">"
-	}
-	return s
-}
-
 // nsID formats an inode as the tree prints a namespace identity.
 func nsID(t testing.TB, ino uint64) string {
 	return "{" + strconv.FormatUint(nsfsDev(t), 10) + " " + strconv.FormatUint(ino, 10) + "}"
@@ -328,7 +308,7 @@ func TestColor(t *testing.T) {
 	f := startOwned(t)
 	// PID arguments make the output depend only on the helpers.
 	pids := []string{strconv.Itoa(f.A), strconv.Itoa(f.B)}
-	plain := mustRunText(t, append([]string{"--color=never"}, pids...)...)
+	plain := runText(t, append([]string{"--color=never"}, pids...)...)
 	if strings.Contains(plain, "\x1b") {
 		t.Fatalf("--color=never output has escapes:\n%q", plain)
 	}
@@ -370,11 +350,11 @@ func TestColor(t *testing.T) {
 	}
 
 	t.Run("always", func(t *testing.T) {
-		checkColored(t, mustRunText(t, append([]string{"--color=always"}, pids...)...))
+		checkColored(t, runText(t, append([]string{"--color=always"}, pids...)...))
 	})
 	for _, args := range [][]string{{"--no-color"}, {"--color=never"}, {"--no-color", "--color=never"}} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
-			if out := mustRunText(t, append(args, pids...)...); out != plain {
+			if out := runText(t, append(args, pids...)...); out != plain {
 				t.Errorf("output:\n%q\nwant:\n%q", out, plain)
 			}
 		})

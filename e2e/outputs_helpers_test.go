@@ -1,17 +1,14 @@
 package e2e
 
-// Helpers of outputs_test.go (issue #4: the JSON, list and DOT outputs).
-// Every name here starts with "out" (or is runJSON) so that it cannot
-// clash with the helpers of the other e2e files.
+// Helpers of outputs_test.go (issue #4: the JSON, list and DOT outputs):
+// the scenario those tests create, and readers of the JSON, list and DOT
+// outputs. Running the tool and reading the tree go through the shared
+// helpers (helpers_test.go, treeparse_test.go).
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -44,7 +41,8 @@ func outRunJSONBytes(t testing.TB, args ...string) (*model.Model, []byte) {
 	t.Helper()
 	full := append([]string{"--output=json"}, args...)
 	r := nstest.Run(t, full...)
-	data := outCheckRun(t, r, full)
+	checkOK(t, r, full)
+	data := []byte(r.Stdout)
 	if err := nsjson.ValidateSchema(data); err != nil {
 		t.Fatalf("namespaces_of %s: the document does not match the schema: %v", strings.Join(full, " "), err)
 	}
@@ -53,31 +51,6 @@ func outRunJSONBytes(t testing.TB, args ...string) (*model.Model, []byte) {
 		t.Fatalf("namespaces_of %s: nsjson.Decode: %v", strings.Join(full, " "), err)
 	}
 	return m, data
-}
-
-// outSkippedLine is the one stderr line a successful run may print: PID 1
-// (and maybe others) cannot be inspected on some hosts, even by root.
-var outSkippedLine = regexp.MustCompile(`^namespaces_of: could not inspect [0-9]+ process(es)? \([^()]+\); their namespaces may be missing$`)
-
-// outCheckRun requires a successful run whose stderr holds at most the
-// "could not inspect" line, and returns stdout.
-func outCheckRun(t testing.TB, r nstest.Result, args []string) []byte {
-	t.Helper()
-	if r.Code != 0 {
-		t.Fatalf("namespaces_of %s: exit status %d, stderr:\n%s", strings.Join(args, " "), r.Code, r.Stderr)
-	}
-	for _, line := range strings.Split(strings.TrimSuffix(r.Stderr, "\n"), "\n") {
-		if line != "" && !outSkippedLine.MatchString(line) {
-			t.Errorf("namespaces_of %s: unexpected stderr line %q", strings.Join(args, " "), line)
-		}
-	}
-	return []byte(r.Stdout)
-}
-
-// outRun runs the tool and returns its stdout, requiring success.
-func outRun(t testing.TB, args ...string) string {
-	t.Helper()
-	return string(outCheckRun(t, nstest.Run(t, args...), args))
 }
 
 // outNS is what a test expects of one namespace it created.
@@ -127,7 +100,9 @@ type outScenario struct {
 // outStartScenario creates the scenario; t.Cleanup kills every process.
 func outStartScenario(t *testing.T) *outScenario {
 	t.Helper()
-	helper := outPublicHelper(t)
+	// The levels below the first run as UID 100000 of the host, which
+	// cannot enter nstest's private build directory.
+	_, helper := nstest.PublicBinaries(t)
 	s := &outScenario{}
 	me := os.Getpid()
 	s.Self.User, s.Self.PID = outNSOf(t, me, "user"), outNSOf(t, me, "pid")
@@ -175,11 +150,7 @@ func outStartScenario(t *testing.T) *outScenario {
 	}
 
 	// A user namespace owning three namespaces of its member O.
-	o := nstest.StartHelper(t, &syscall.SysProcAttr{
-		Cloneflags:  syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS | syscall.CLONE_NEWNET | syscall.CLONE_NEWUTS,
-		UidMappings: nstest.IDMap(0),
-		GidMappings: nstest.IDMap(0),
-	}, "sleep")
+	o := nstest.StartHelper(t, nstest.NewUserNS(syscall.CLONE_NEWNS|syscall.CLONE_NEWNET|syscall.CLONE_NEWUTS), "sleep")
 	s.O = o.PID
 	oUser := outNSOf(t, o.PID, "user")
 	outRequireMap(t, o.PID, "uid_map", r(0, 0, 1))
@@ -196,16 +167,9 @@ func outStartScenario(t *testing.T) *outScenario {
 	}
 
 	// Nested PID namespaces: A is PID 1 of the outer one, B of the inner.
-	a := nstest.Start(t, &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID},
-		"unshare", "--pid", "--fork", helper, "sleep")
-	if got := a.ReadyInt(t, 0); got != 1 {
-		t.Fatalf("the nested helper is PID %d in its PID namespace, want 1", got)
-	}
-	s.A, s.B = a.PID, outOnlyChild(t, a.PID)
+	pc := startPIDChain(t)
+	s.A, s.B = pc.A, pc.B
 	outer, inner := outNSOf(t, s.A, "pid"), outNSOf(t, s.B, "pid")
-	if outer == s.Self.PID || inner == outer {
-		t.Fatalf("PID namespaces not nested: A in %v, B in %v", outer, inner)
-	}
 	if pfc := outLinkOf(t, s.A, "ns/pid_for_children"); pfc != inner {
 		t.Fatalf("A's pid_for_children is %v, want B's PID namespace %v", pfc, inner)
 	}
@@ -323,7 +287,7 @@ func outCheckTask(t testing.TB, m *model.Model, pid int) {
 		t.Errorf("task %d: missing from the JSON", pid)
 		return
 	}
-	st := outStatus(t, pid)
+	st := procStatus(t, pid)
 	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
 	if err != nil {
 		t.Fatal(err)
@@ -344,22 +308,6 @@ func outCheckTask(t testing.TB, m *model.Model, pid int) {
 			t.Errorf("task %d: nstgid %v, /proc says %v", pid, task.NStgid, want)
 		}
 	}
-}
-
-// outStatus reads /proc/PID/status as a map of its fields.
-func outStatus(t testing.TB, pid int) map[string]string {
-	t.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, line := range strings.Split(string(data), "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok {
-			out[k] = strings.TrimSpace(v)
-		}
-	}
-	return out
 }
 
 // outNSOf returns the identity of process pid's namespace of type typ.
@@ -392,55 +340,6 @@ func outRequireMap(t testing.TB, pid int, file string, want []procfs.IDRange) {
 	}
 }
 
-// outOnlyChild returns the one child process of pid.
-func outOnlyChild(t testing.TB, pid int) int {
-	t.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := strings.Fields(string(data))
-	if len(f) != 1 {
-		t.Fatalf("process %d has children %v, want exactly one", pid, f)
-	}
-	child, err := strconv.Atoi(f[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return child
-}
-
-// outPublicHelper copies the helper into a directory every user can read,
-// for the helpers that run as a non-root user of the host (the UIDs that
-// nested user namespaces map to cannot enter the fixture's private build
-// directory).
-func outPublicHelper(t testing.TB) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "e2e-outputs-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for p := filepath.Dir(dir); p != "/"; p = filepath.Dir(p) {
-		var st unix.Stat_t
-		if err := unix.Stat(p, &st); err != nil || st.Mode&0o001 == 0 {
-			t.Skipf("%s is not searchable by other users; cannot run the helper from it as another user", p)
-		}
-	}
-	data, err := os.ReadFile(nstest.Helper(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst := filepath.Join(dir, "nshelper")
-	if err := os.WriteFile(dst, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
-
 // outStartJoiner starts a process that waits for a PID on its stdin and
 // then (the same process, through exec) joins that process's network
 // namespace and runs the helper. It returns the process's PID and a
@@ -449,104 +348,18 @@ func outPublicHelper(t testing.TB) string {
 // started.
 func outStartJoiner(t *testing.T, helper string) (pid int, join func(target int)) {
 	t.Helper()
-	cmd := exec.Command("sh", "-c", `read target && exec nsenter --net="/proc/$target/ns/net" -- "$0" sleep`, helper)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	return cmd.Process.Pid, func(target int) {
+	p, stdin := nstest.StartWithInput(t, nil, "sh", "-c", `read target && exec nsenter --net="/proc/$target/ns/net" -- "$0" sleep`, helper)
+	return p.PID, func(target int) {
 		t.Helper()
 		if _, err := fmt.Fprintf(stdin, "%d\n", target); err != nil {
 			t.Fatal(err)
 		}
 		stdin.Close()
-		lines := make(chan string, 1)
-		go func() {
-			sc := bufio.NewScanner(stdout)
-			for sc.Scan() {
-				if strings.HasPrefix(sc.Text(), "ready") {
-					lines <- sc.Text()
-					break
-				}
-			}
-			close(lines)
-			io.Copy(io.Discard, stdout)
-		}()
-		select {
-		case line, ok := <-lines:
-			if !ok {
-				t.Fatalf("the joiner exited before ready: %s", stderr.String())
-			}
-			if f := strings.Fields(line); len(f) < 2 || f[1] != strconv.Itoa(cmd.Process.Pid) {
-				t.Fatalf("the joiner's helper says %q, want PID %d: something forked", line, cmd.Process.Pid)
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatalf("the joiner printed no ready line within 30s: %s", stderr.String())
+		p.AwaitReady(t)
+		if len(p.Ready) == 0 || p.Ready[0] != strconv.Itoa(p.PID) {
+			t.Fatalf("the joiner's helper says ready %q, want PID %d: something forked", p.Ready, p.PID)
 		}
 	}
-}
-
-// outTree is the text tree reduced to what the JSON is compared with: the
-// namespaces, and the namespace each one is printed under.
-type outTree struct {
-	Text  string
-	IDs   map[nsfs.ID]bool
-	Under map[nsfs.ID]nsfs.ID // zero: a root, or under the invisible pseudo node
-	Types map[nsfs.ID]string
-}
-
-var outTreeLine = regexp.MustCompile(`^( *)(cgroup|ipc|mnt|net|pid|time|user|uts) \{([0-9]+) ([0-9]+)\}(?: |$)`)
-
-// outRunTree runs the tool's default tree output with args and parses it.
-func outRunTree(t testing.TB, args ...string) *outTree {
-	t.Helper()
-	text := outRun(t, append([]string{"--output=tree", "--no-color"}, args...)...)
-	tr := &outTree{Text: text, IDs: map[nsfs.ID]bool{}, Under: map[nsfs.ID]nsfs.ID{}, Types: map[nsfs.ID]string{}}
-	var stack []nsfs.ID // the namespace at each open level; zero for the pseudo node
-	for _, line := range strings.Split(text, "\n") {
-		level := -1
-		var id nsfs.ID
-		if m := outTreeLine.FindStringSubmatch(line); m != nil {
-			if len(m[1])%4 != 0 {
-				t.Fatalf("tree line %q: indent not a multiple of 4", line)
-			}
-			level = len(m[1]) / 4
-			id.Dev, _ = strconv.ParseUint(m[3], 10, 64)
-			id.Ino, _ = strconv.ParseUint(m[4], 10, 64)
-			if tr.IDs[id] {
-				t.Errorf("tree prints %v twice", id)
-			}
-			tr.IDs[id] = true
-			tr.Types[id] = m[2]
-		} else if line == "[invisible ancestor user NS]" {
-			level = 0
-		} else {
-			continue // members
-		}
-		if level > len(stack) {
-			t.Fatalf("tree line %q is indented past its parent:\n%s", line, text)
-		}
-		stack = stack[:level]
-		if level > 0 && !id.IsZero() {
-			tr.Under[id] = stack[level-1]
-		}
-		stack = append(stack, id)
-	}
-	return tr
 }
 
 // outCompareTree reports how the namespaces of a decoded document differ
@@ -554,10 +367,26 @@ func outRunTree(t testing.TB, args ...string) *outTree {
 // each printed under the namespace the document names as its parent (user
 // and PID namespaces in their hierarchy) or owner (other types in the user
 // hierarchy).
-func outCompareTree(m *model.Model, v model.View, tr *outTree) []string {
+func outCompareTree(m *model.Model, v model.View, tr *parsedTree) []string {
+	// The tree's namespaces, and the namespace each one is printed under
+	// (zero: a root, or under the invisible pseudo node).
+	under := map[nsfs.ID]nsfs.ID{}
+	types := map[nsfs.ID]string{}
+	for _, n := range tr.Nodes {
+		if n.Invisible {
+			continue
+		}
+		id := nsfs.ID{Dev: n.Dev, Ino: n.Ino}
+		types[id] = n.Type
+		if p := n.Parent; p != nil && !p.Invisible {
+			under[id] = nsfs.ID{Dev: p.Dev, Ino: p.Ino}
+		} else {
+			under[id] = nsfs.ID{}
+		}
+	}
 	var problems []string
 	for id, ns := range m.Namespaces {
-		if !tr.IDs[id] {
+		if _, ok := types[id]; !ok {
 			problems = append(problems, fmt.Sprintf("%v %v is in the JSON, not in the tree", ns.Type, id))
 			continue
 		}
@@ -568,13 +397,13 @@ func outCompareTree(m *model.Model, v model.View, tr *outTree) []string {
 		if _, inDoc := m.Namespaces[up]; !inDoc {
 			up = nsfs.ID{} // outside the view: the tree shows it as a root
 		}
-		if got := tr.Under[id]; got != up {
+		if got := under[id]; got != up {
 			problems = append(problems, fmt.Sprintf("%v %v is under %v in the tree, under %v in the JSON", ns.Type, id, got, up))
 		}
 	}
-	for id := range tr.IDs {
+	for id, typ := range types {
 		if _, ok := m.Namespaces[id]; !ok {
-			problems = append(problems, fmt.Sprintf("%s %v is in the tree, not in the JSON", tr.Types[id], id))
+			problems = append(problems, fmt.Sprintf("%s %v is in the tree, not in the JSON", typ, id))
 		}
 	}
 	sort.Strings(problems)
@@ -588,7 +417,7 @@ func outListRows(t testing.TB, columns string, args ...string) map[string][]stri
 	t.Helper()
 	ncol := len(strings.Split(columns, ","))
 	full := append([]string{"--output=list", "--raw", "--no-headings", "--columns=" + columns}, args...)
-	text := outRun(t, full...)
+	text := runText(t, full...)
 	rows := map[string][]string{}
 	for _, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
 		if line == "" {
@@ -613,26 +442,9 @@ func outListRows(t testing.TB, columns string, args ...string) map[string][]stri
 func outLsns(t testing.TB, columns string) map[string][]string {
 	t.Helper()
 	ncol := len(strings.Split(columns, ","))
-	cmd := exec.Command("lsns", "-r", "-n", "-o", columns)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("lsns: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("lsns -r -n -o %s: %v: %s", columns, err, errOut.String())
-		}
-	case <-time.After(5 * time.Minute):
-		cmd.Process.Kill()
-		<-done
-		t.Fatal("lsns did not finish within 5 minutes")
-	}
+	out := execOutput(t, 5*time.Minute, "lsns", "-r", "-n", "-o", columns)
 	rows := map[string][]string{}
-	for _, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+	for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
 		if line == "" {
 			continue
 		}

@@ -58,7 +58,7 @@ func TestOutputsJSONScenario(t *testing.T) {
 			// namespaces (the test's own ones included), and described as
 			// /proc describes it.
 			for _, pid := range procs {
-				for _, typ := range nsTypesForOutputs {
+				for _, typ := range nsTypes {
 					id := outNSOf(t, pid, typ)
 					if ns, ok := m.Namespaces[id]; !ok || !slices.Contains(ns.PIDs, pid) {
 						t.Errorf("process %d: its %s namespace %v is missing or lacks it as a member", pid, typ, id)
@@ -69,8 +69,6 @@ func TestOutputsJSONScenario(t *testing.T) {
 		})
 	}
 }
-
-var nsTypesForOutputs = []string{"cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"}
 
 // Acceptance 1: the options that filter the tree filter the JSON the same
 // way. Each case checks the JSON against the scenario, then compares its
@@ -131,7 +129,7 @@ func TestOutputsJSONFilters(t *testing.T) {
 		{Name: "the test's user namespace", Type: nsfs.User, ID: s.Self.User, CreatorUID: 0},
 		members(uO, s.O), members(s.Get(t, "mnt of O"), s.O), members(s.Get(t, "net of O"), s.O), members(s.Get(t, "uts of O"), s.O),
 	}
-	for _, typ := range nsTypesForOutputs {
+	for _, typ := range nsTypes {
 		tp, _ := nsfs.ParseType(typ)
 		for _, p := range []int{s.Chain[2], s.O} {
 			id := outNSOf(t, p, typ)
@@ -185,7 +183,7 @@ func TestOutputsJSONFilters(t *testing.T) {
 					return
 				}
 
-				tr := outRunTree(t, c.args...)
+				tr := runTree(t, append([]string{"--output=tree", "--no-color"}, c.args...)...)
 				problems := outCompareTree(m, c.view, tr)
 				if len(problems) == 0 {
 					return
@@ -486,7 +484,7 @@ func TestOutputsListAllColumns(t *testing.T) {
 		switch {
 		case len(w.PIDs) > 0:
 			p := slices.Min(w.PIDs)
-			st := outStatus(t, p)
+			st := procStatus(t, p)
 			uid := strings.Fields(st["Uid"])[0]
 			name := uid
 			if u, err := user.LookupId(uid); err == nil {
@@ -523,7 +521,7 @@ func TestOutputsListAllColumns(t *testing.T) {
 func TestOutputsDOT(t *testing.T) {
 	nstest.RequireRoot(t)
 	s := outStartScenario(t)
-	text := outRun(t, "--output=dot", "--deep-scan")
+	text := runText(t, "--output=dot", "--deep-scan")
 	d := outParseDot(t, text)
 
 	for _, w := range s.NS {
@@ -574,7 +572,7 @@ func TestOutputsDOT(t *testing.T) {
 	for _, p := range append(s.Chain[:], s.O, s.A, s.B) {
 		pids = append(pids, strconv.Itoa(p))
 	}
-	small := outRun(t, pids...)
+	small := runText(t, pids...)
 	outDotAccepts(t, "the scenario's processes", small, len(outParseDot(t, small).Nodes))
 }
 

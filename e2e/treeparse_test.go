@@ -1,26 +1,20 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
-	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
-
-	"golang.org/x/sys/unix"
-
-	"github.com/namespaces-of/namespaces_of/internal/nstest"
 )
 
 // This file parses the text tree that namespaces_of prints (see the package
 // documentation of render/tree) back into nodes, strictly: any line that is
-// not exactly in the documented format fails the test. It also holds the
-// small helpers the tests of this package share.
+// not exactly in the documented format, at the indent its place in the tree
+// requires, fails the test. It also holds the checks the tests make on
+// parsed trees. Every test of this package that reads a tree uses it.
 
 // member is one member printed one per line (--show-comm, --all-pids).
 type member struct {
@@ -44,9 +38,9 @@ type node struct {
 	UIDMap    string // as printed, "?" when unknown
 	GIDMap    string
 	HasList   bool  // a bracketed member list was printed
-	Members   []int // from the bracketed list, or the IDs of one-per-line members
+	Members   []int // from the bracketed list, or the first ID of each one-per-line member
 	Lines     []member
-	Holders   []string // "held by ..." lines, without the prefix
+	Holders   []string // "held by ..." lines, without the prefix, in output order
 	Parent    *node
 	Children  []*node
 }
@@ -56,15 +50,38 @@ func (n *node) String() string {
 		return "<nil>"
 	}
 	if n.Invisible {
-		return fmt.Sprintf("[invisible] (line %d)", n.LineNo)
+		return fmt.Sprintf("[invisible ancestor user NS] (line %d)", n.LineNo)
 	}
 	return fmt.Sprintf("%s {%d %d} (line %d, level %d)", n.Type, n.Dev, n.Ino, n.LineNo, n.Level)
+}
+
+// Text returns the namespace line of n without its indent.
+func (n *node) Text() string {
+	if n.Invisible {
+		return "[invisible ancestor user NS]"
+	}
+	s := n.Type + " {" + strconv.FormatUint(n.Dev, 10) + " " + strconv.FormatUint(n.Ino, 10) + "}"
+	if n.Type == "user" {
+		uid := "?"
+		if n.UID >= 0 {
+			uid = strconv.FormatInt(n.UID, 10)
+		}
+		s += " <UID: " + uid
+		if n.HasMaps {
+			s += "; u: " + n.UIDMap + "; g: " + n.GIDMap
+		}
+		s += ">"
+	}
+	return s
 }
 
 // is reports whether n is the namespace typ with inode ino.
 func (n *node) is(typ string, ino uint64) bool {
 	return n != nil && !n.Invisible && n.Type == typ && n.Ino == ino
 }
+
+// hasMember reports whether id is among the node's members.
+func (n *node) hasMember(id int) bool { return slices.Contains(n.Members, id) }
 
 // parsedTree is a whole output.
 type parsedTree struct {
@@ -86,68 +103,91 @@ func (tr *parsedTree) dump() string {
 
 var (
 	headRE = regexp.MustCompile(`^([a-z]+) \{([0-9]+) ([0-9]+)\}(?: <UID: ([0-9]+|\?)(?:; u: ([^;<>]*); g: ([^;<>]*))?>)?$`)
-	setRE  = regexp.MustCompile(`^\{ ((?:[0-9]+ )*[0-9]+|\?) \}(?:  (.+))?$`)
-	pidRE  = regexp.MustCompile(`^([0-9]+)( *)  (.+)$`)
+	setRE  = regexp.MustCompile(`^\{ ((?:[1-9][0-9]* )*[1-9][0-9]*|\?) \}(?:  (.+))?$`)
+	pidRE  = regexp.MustCompile(`^([1-9][0-9]*)( *)  (.+)$`)
 	mapRE  = regexp.MustCompile(`^(?:\?|(?:[0-9]+ [0-9]+ [0-9]+(?: [0-9]+ [0-9]+ [0-9]+)*)?)$`)
 )
 
 var nsTypes = []string{"cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"}
 
-// parseTree parses out, failing the test on any line that is not in the
-// documented format. Bracketed lists are checked to be wrapped to 80
-// columns (the width when stdout is not a terminal).
-func parseTree(t testing.TB, out string) *parsedTree {
+// parseTree parses out, the stdout of the tool run with args, failing the
+// test on any line that is not in the documented format (see
+// parseTreeText) or on members printed otherwise than args ask for (see
+// checkMemberStyle).
+func parseTree(t testing.TB, out string, args ...string) *parsedTree {
 	t.Helper()
+	tr, err := parseTreeText(out)
+	if err == nil {
+		err = checkMemberStyle(tr, args)
+	}
+	if err != nil {
+		t.Fatalf("tree output %v\nfull output:\n%s", err, out)
+	}
+	return tr
+}
+
+// parseTreeText parses a tree output. It fails on any line that is not a
+// namespace line, the invisible-ancestor line, a line of a bracketed member
+// list (single-spaced, wrapped to 80 columns, the width when stdout is not
+// a terminal), a one-per-line member or a "held by" line, at the indent its
+// place in the tree requires and in the documented order (members, then
+// holders; none under the pseudo node); on blank lines, trailing spaces and
+// control characters; and on a namespace printed twice.
+func parseTreeText(out string) (*parsedTree, error) {
 	tr := &parsedTree{Text: out}
 	if out == "" {
-		return tr
-	}
-	fail := func(no int, line, why string) {
-		t.Helper()
-		t.Fatalf("tree output line %d %q: %s\nfull output: %s", no, line, why, out)
+		return tr, nil
 	}
 	if !strings.HasSuffix(out, "\n") {
-		fail(0, "", "output does not end with a newline")
+		return nil, errors.New("does not end with a newline")
 	}
+	type id struct{ dev, ino uint64 }
+	seen := map[id]*node{}
 	var stack []*node // stack[i] is the last node at level i
 	var cur *node     // the node member lines belong to
 	inList := false   // inside a bracketed list of cur
 	for i, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
 		no := i + 1
+		bad := func(format string, args ...any) error {
+			return fmt.Errorf("line %d %q: %s", no, line, fmt.Sprintf(format, args...))
+		}
 		text := strings.TrimLeft(line, " ")
 		ind := len(line) - len(text)
 		if text == "" {
-			fail(no, line, "empty or blank line")
+			return nil, bad("empty or blank line")
 		}
 		if strings.HasSuffix(text, " ") || strings.Contains(text, "\t") || strings.Contains(text, "\r") {
-			fail(no, line, "trailing space or control character")
+			return nil, bad("trailing space or control character")
 		}
 		// Member and holder lines: 8 deeper than their namespace.
 		if cur != nil && ind == cur.Level*4+8 {
+			if cur.Invisible {
+				return nil, bad("member or holder line under the invisible-ancestor node")
+			}
 			switch {
-			case inList:
-				inList = parseListLine(t, cur, text, false, func(why string) { fail(no, line, why) })
+			case inList || strings.HasPrefix(text, "["):
+				first := !inList
+				if first && (cur.HasList || len(cur.Lines) > 0 || len(cur.Holders) > 0) {
+					return nil, bad("second member list, or a list after other members or holders")
+				}
+				cur.HasList = true
+				ids, more, err := parseListLine(text, first)
+				if err != nil {
+					return nil, bad("%v", err)
+				}
+				cur.Members, inList = append(cur.Members, ids...), more
 				if len(line) > 80 && len(text) > 32 {
-					fail(no, line, "bracketed list line wider than 80 columns")
+					return nil, bad("bracketed list line wider than 80 columns")
 				}
 			case strings.HasPrefix(text, "held by "):
 				cur.Holders = append(cur.Holders, strings.TrimPrefix(text, "held by "))
-			case strings.HasPrefix(text, "["):
-				if cur.HasList || len(cur.Lines) > 0 || len(cur.Holders) > 0 {
-					fail(no, line, "second member list")
-				}
-				cur.HasList = true
-				inList = parseListLine(t, cur, text, true, func(why string) { fail(no, line, why) })
-				if len(line) > 80 && len(text) > 32 {
-					fail(no, line, "bracketed list line wider than 80 columns")
-				}
 			default:
 				if cur.HasList || len(cur.Holders) > 0 {
-					fail(no, line, "member line after a list or holders")
+					return nil, bad("member line after a list or holders")
 				}
 				m, ok := parseMemberLine(text)
 				if !ok {
-					fail(no, line, "not a member line")
+					return nil, bad("not a member, holder or namespace line")
 				}
 				cur.Lines = append(cur.Lines, m)
 				if len(m.IDs) > 0 {
@@ -157,10 +197,10 @@ func parseTree(t testing.TB, out string) *parsedTree {
 			continue
 		}
 		if inList {
-			fail(no, line, "bracketed list not closed")
+			return nil, bad("bracketed list not closed")
 		}
 		if ind%4 != 0 {
-			fail(no, line, "indent is not a multiple of 4")
+			return nil, bad("indent is not a multiple of 4")
 		}
 		n := &node{LineNo: no, Level: ind / 4, UID: -1}
 		if text == "[invisible ancestor user NS]" {
@@ -168,17 +208,17 @@ func parseTree(t testing.TB, out string) *parsedTree {
 		} else {
 			m := headRE.FindStringSubmatch(text)
 			if m == nil {
-				fail(no, line, "not a namespace line")
+				return nil, bad("not a namespace line")
 			}
 			n.Type = m[1]
 			if !slices.Contains(nsTypes, n.Type) {
-				fail(no, line, "unknown namespace type")
+				return nil, bad("unknown namespace type")
 			}
 			n.Dev, _ = strconv.ParseUint(m[2], 10, 64)
 			n.Ino, _ = strconv.ParseUint(m[3], 10, 64)
 			hasUID := strings.Contains(text, " <UID: ")
 			if hasUID != (n.Type == "user") {
-				fail(no, line, "<UID: ...> on a non-user line, or missing on a user line")
+				return nil, bad("<UID: ...> on a non-user line, or missing on a user line")
 			}
 			if m[4] != "" && m[4] != "?" {
 				n.UID, _ = strconv.ParseInt(m[4], 10, 64)
@@ -186,58 +226,60 @@ func parseTree(t testing.TB, out string) *parsedTree {
 			if strings.Contains(text, "; u: ") {
 				n.HasMaps, n.UIDMap, n.GIDMap = true, m[5], m[6]
 				if !mapRE.MatchString(n.UIDMap) || !mapRE.MatchString(n.GIDMap) {
-					fail(no, line, "malformed ID map (not single-spaced triples or ?)")
+					return nil, bad("malformed ID map (not single-spaced triples or ?)")
 				}
 			}
+			if first, dup := seen[id{n.Dev, n.Ino}]; dup {
+				return nil, bad("namespace printed twice (first on line %d)", first.LineNo)
+			}
+			seen[id{n.Dev, n.Ino}] = n
 		}
 		if n.Level > len(stack) {
-			fail(no, line, "indented more than one level below the previous namespace")
+			return nil, bad("indented more than one level below the previous namespace")
 		}
 		stack = append(stack[:n.Level], n)
 		if n.Level == 0 {
 			tr.Roots = append(tr.Roots, n)
 		} else {
-			p := stack[n.Level-1]
 			if n.Invisible {
-				fail(no, line, "the invisible pseudo node is not a root")
+				return nil, bad("the invisible pseudo node is not a root")
 			}
-			n.Parent = p
-			p.Children = append(p.Children, n)
+			n.Parent = stack[n.Level-1]
+			n.Parent.Children = append(n.Parent.Children, n)
 		}
 		tr.Nodes = append(tr.Nodes, n)
 		cur = n
 	}
 	if inList {
-		t.Fatalf("tree output ends inside a bracketed list:\n%s", out)
+		return nil, errors.New("ends inside a bracketed list")
 	}
-	return tr
+	return tr, nil
 }
 
-// parseListLine adds the PIDs of one line of a bracketed list to n and
-// reports whether the list continues on the next line.
-func parseListLine(t testing.TB, n *node, text string, first bool, fail func(string)) bool {
-	t.Helper()
+// parseListLine returns the PIDs of one line of a bracketed list and
+// whether the list continues on the next line.
+func parseListLine(text string, first bool) (ids []int, more bool, err error) {
 	words := strings.Split(text, " ")
 	if first {
 		if words[0] != "[" {
-			fail("a list starts with \"[ \"")
+			return nil, false, errors.New(`a list starts with "[ "`)
 		}
 		words = words[1:]
 	}
 	for i, w := range words {
 		if w == "]" {
 			if i != len(words)-1 {
-				fail("text after \"]\"")
+				return nil, false, errors.New(`text after "]"`)
 			}
-			return false
+			return ids, false, nil
 		}
 		pid, err := strconv.Atoi(w)
 		if err != nil || pid <= 0 || w != strconv.Itoa(pid) {
-			fail(fmt.Sprintf("list word %q is not a PID (lists are single-spaced)", w))
+			return nil, false, fmt.Errorf("list word %q is not a PID (lists are single-spaced)", w)
 		}
-		n.Members = append(n.Members, pid)
+		ids = append(ids, pid)
 	}
-	return true
+	return ids, true, nil
 }
 
 // parseMemberLine parses a one-per-line member: "{ 4312 1 }", "{ 4312 1 }  comm"
@@ -252,7 +294,7 @@ func parseMemberLine(text string) (member, bool) {
 				m.IDs = append(m.IDs, v)
 			}
 		}
-		m.Comm, m.HasComm = s[2], strings.HasPrefix(text[strings.Index(text, "}")+1:], "  ")
+		m.Comm, m.HasComm = s[2], s[2] != ""
 		return m, true
 	}
 	if s := pidRE.FindStringSubmatch(text); s != nil {
@@ -267,6 +309,27 @@ func parseMemberLine(text string) (member, bool) {
 	return m, false
 }
 
+// checkMemberStyle checks that the members are printed as the tool's
+// arguments ask: not at all with --no-pids, one per line with --show-comm
+// or --all-pids, and as bracketed lists otherwise.
+func checkMemberStyle(tr *parsedTree, args []string) error {
+	noPIDs := slices.Contains(args, "--no-pids")
+	perLine := slices.Contains(args, "--show-comm") || slices.Contains(args, "--all-pids")
+	for _, n := range tr.Nodes {
+		switch {
+		case noPIDs && (n.HasList || len(n.Lines) > 0):
+			return fmt.Errorf("%v: members printed with --no-pids", n)
+		case perLine && n.HasList:
+			return fmt.Errorf("%v: bracketed member list with --show-comm or --all-pids", n)
+		case !perLine && len(n.Lines) > 0:
+			return fmt.Errorf("%v: one-per-line members without --show-comm or --all-pids", n)
+		}
+	}
+	return nil
+}
+
+// --- finding nodes ---
+
 // all returns the nodes that are namespace typ with inode ino.
 func (tr *parsedTree) all(typ string, ino uint64) []*node {
 	var out []*node
@@ -279,21 +342,35 @@ func (tr *parsedTree) all(typ string, ino uint64) []*node {
 }
 
 // get returns the one node of namespace typ/ino, failing unless it is
-// printed exactly once.
+// printed exactly once, on the nsfs device.
 func (tr *parsedTree) get(t testing.TB, typ string, ino uint64) *node {
 	t.Helper()
 	nodes := tr.all(typ, ino)
 	if len(nodes) != 1 {
 		t.Fatalf("%s namespace %d is printed %d times, want once; output: %s", typ, ino, len(nodes), tr.dump())
 	}
+	if dev := nsfsDev(t); nodes[0].Dev != dev {
+		t.Fatalf("%v: device %d, want the nsfs device %d", nodes[0], nodes[0].Dev, dev)
+	}
 	return nodes[0]
 }
 
-// absent fails if namespace typ/ino is printed.
+// under returns the one node of namespace typ/ino (see get), failing unless
+// it is printed under the namespace ptyp/pino.
+func (tr *parsedTree) under(t testing.TB, typ string, ino uint64, ptyp string, pino uint64) *node {
+	t.Helper()
+	n := tr.get(t, typ, ino)
+	if !n.Parent.is(ptyp, pino) {
+		t.Fatalf("%v is under %v, want under %s {%d %d}; output: %s", n, n.Parent, ptyp, nsfsDev(t), pino, tr.dump())
+	}
+	return n
+}
+
+// absent fails the test if namespace typ/ino is printed.
 func (tr *parsedTree) absent(t testing.TB, typ string, ino uint64) {
 	t.Helper()
 	if nodes := tr.all(typ, ino); len(nodes) != 0 {
-		t.Errorf("%s namespace %d is printed (%v), want it absent; output: %s", typ, ino, nodes[0], tr.dump())
+		t.Fatalf("%s namespace %d is printed (%v), want it absent; output: %s", typ, ino, nodes[0], tr.dump())
 	}
 }
 
@@ -311,12 +388,29 @@ func (tr *parsedTree) invisible() *node {
 func (tr *parsedTree) memberOf(pid int) []*node {
 	var out []*node
 	for _, n := range tr.Nodes {
-		if slices.Contains(n.Members, pid) {
+		if n.hasMember(pid) {
 			out = append(out, n)
 		}
 	}
 	return out
 }
+
+// everyNode checks every node with check (which returns "" or what is
+// wrong) and reports the first few failures and how many there were.
+func everyNode(t testing.TB, tr *parsedTree, check func(n *node) string) {
+	t.Helper()
+	var bad []string
+	for _, n := range tr.Nodes {
+		if why := check(n); why != "" {
+			bad = append(bad, n.String()+": "+why)
+		}
+	}
+	if len(bad) > 0 {
+		t.Errorf("%d namespaces wrong, e.g.:\n  %s", len(bad), strings.Join(bad[:min(len(bad), 3)], "\n  "))
+	}
+}
+
+// --- checks that report and go on ---
 
 // want describes a node the test expects: its identity, and optionally its
 // members (nil: not checked; empty non-nil: none).
@@ -385,225 +479,213 @@ func checkUser(t testing.TB, n *node, uid int64, uidMap, gidMap string) {
 	}
 }
 
-// --- shared helpers ---
-
-var nsfsDevice uint64
-
-// nsfsDev is the device of nsfs (the first number of "{4 4026531837}").
-func nsfsDev(t testing.TB) uint64 {
-	t.Helper()
-	if nsfsDevice == 0 {
-		var st unix.Stat_t
-		if err := unix.Stat("/proc/self/ns/user", &st); err != nil {
-			t.Fatal(err)
-		}
-		nsfsDevice = st.Dev
-	}
-	return nsfsDevice
+// expect is what a test knows about a namespace it created and the tree
+// shows with --holders.
+type expect struct {
+	Type    string
+	Ino     uint64
+	Under   string // tree parent type ("user" or "pid")
+	UnderNo uint64 // tree parent inode
+	Members []int  // exact member list (nil: none)
+	Holders []string
 }
 
-// selfNS is the inode of the test process's own namespace of type typ (the
-// initial ones, on the machines these tests run on as root).
-func selfNS(t testing.TB, typ string) uint64 { return nstest.NS(t, os.Getpid(), typ) }
-
-var skippedRE = regexp.MustCompile(`^namespaces_of: could not inspect ([0-9]+) process(?:es)? \(([^()]+)\); their namespaces may be missing$`)
-
-// stderrLines splits stderr into lines.
-func stderrLines(s string) []string {
-	if s == "" {
-		return nil
+// check compares the node of e with e: tree parent, members and the exact
+// "held by" lines (but for those of concurrent scanners, see ownHolders).
+func (e expect) check(t testing.TB, tr *parsedTree) *node {
+	t.Helper()
+	n := tr.get(t, e.Type, e.Ino)
+	if !n.Parent.is(e.Under, e.UnderNo) {
+		t.Errorf("%v is under %v, want under %s %d", n, n.Parent, e.Under, e.UnderNo)
 	}
-	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+	if !slices.Equal(n.Members, e.Members) {
+		t.Errorf("%v members %v, want %v", n, n.Members, e.Members)
+	}
+	if got := ownHolders(t, n.Holders); !slices.Equal(got, e.Holders) {
+		t.Errorf("%v holders:\n  got  %q\n  want %q", n, got, e.Holders)
+	}
+	return n
 }
 
-// runTree runs the tool, requires exit status 0 and no stderr line other
-// than the count of processes it could not inspect (PID 1 is protected on
-// some hosts), and parses the output.
-func runTree(t testing.TB, args ...string) *parsedTree {
-	t.Helper()
-	return checkRun(t, nstest.Run(t, args...), args)
-}
+// scannerFDRE matches the holder line of an fd of a namespace scanner
+// (another run of the tool, or a test binary scanning through the library)
+// that happened to hold the namespace open while it resolved it.
+var scannerFDRE = regexp.MustCompile(`^fd [0-9]+ of PID [0-9]+ \((namespaces_of|[^()]*\.test)\)$`)
 
-func checkRun(t testing.TB, r nstest.Result, args []string) *parsedTree {
+// ownHolders drops, with a log line, the holders that are fds of
+// concurrent scanners: on a shared machine another scan may hold any
+// namespace for a moment, and that is no fault of the scan under test.
+func ownHolders(t testing.TB, holders []string) []string {
 	t.Helper()
-	if r.Code != 0 {
-		t.Fatalf("namespaces_of %q: exit status %d, want 0; stderr:\n%s", args, r.Code, r.Stderr)
-	}
-	lines := stderrLines(r.Stderr)
-	if len(lines) > 1 || len(lines) == 1 && !skippedRE.MatchString(lines[0]) {
-		t.Errorf("namespaces_of %q: unexpected stderr:\n%s", args, r.Stderr)
-	}
-	return parseTree(t, r.Stdout)
-}
-
-// mustRunText runs the tool and returns its stdout, requiring exit 0.
-func mustRunText(t testing.TB, args ...string) string {
-	t.Helper()
-	r := nstest.Run(t, args...)
-	if r.Code != 0 {
-		t.Fatalf("namespaces_of %q: exit status %d; stderr:\n%s", args, r.Code, r.Stderr)
-	}
-	return r.Stdout
-}
-
-// publicBinaries copies the tool and the helper into a directory that every
-// user can read and search (nstest builds them in a 0700 directory), for
-// processes that run as another user or with a UID that does not map to
-// root. The directory is removed when the test ends.
-func publicBinaries(t testing.TB) (tool, helper string) {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "e2e-public-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for p := filepath.Dir(dir); p != "/"; p = filepath.Dir(p) {
-		var st unix.Stat_t
-		if err := unix.Stat(p, &st); err != nil || st.Mode&0o001 == 0 {
-			t.Skipf("%s is not searchable by other users; cannot run binaries from it as another user", p)
+	var out []string
+	for _, h := range holders {
+		if scannerFDRE.MatchString(h) {
+			t.Logf("ignoring a concurrent scanner's holder: %q", h)
+			continue
 		}
-	}
-	cp := func(src string) string {
-		dst := filepath.Join(dir, filepath.Base(src))
-		in, err := os.Open(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer in.Close()
-		out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := io.Copy(out, in); err != nil {
-			t.Fatal(err)
-		}
-		if err := out.Close(); err != nil {
-			t.Fatal(err)
-		}
-		return dst
-	}
-	return cp(nstest.Tool(t)), cp(nstest.Helper(t))
-}
-
-// children lists the child processes of pid.
-func children(t testing.TB, pid int) []int {
-	t.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
-	if err != nil {
-		t.Fatalf("children of %d: %v", pid, err)
-	}
-	var out []int
-	for _, f := range strings.Fields(string(data)) {
-		v, _ := strconv.Atoi(f)
-		out = append(out, v)
+		out = append(out, h)
 	}
 	return out
 }
 
-// onlyChild returns the single child process of pid.
-func onlyChild(t testing.TB, pid int) int {
+// --- checks that stop the test ---
+
+// members checks the node's members exactly (order as printed).
+func (n *node) members(t testing.TB, want ...int) {
 	t.Helper()
-	kids := children(t, pid)
-	if len(kids) != 1 {
-		t.Fatalf("process %d has children %v, want exactly one", pid, kids)
+	if !slices.Equal(n.Members, want) {
+		t.Fatalf("%v: members %v, want %v", n, n.Members, want)
 	}
-	return kids[0]
 }
 
-// idMap returns /proc/PID/uid_map or gid_map as the tree prints it: the
-// numbers of every line, single-spaced.
-func idMap(t testing.TB, pid int, file string) string {
+// held checks the node's "held by" lines exactly.
+func (n *node) held(t testing.TB, want ...string) {
 	t.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/%s", pid, file))
-	if err != nil {
-		t.Fatal(err)
+	if !slices.Equal(n.Holders, want) {
+		t.Fatalf("%v: held by %q, want %q", n, n.Holders, want)
 	}
-	return strings.Join(strings.Fields(string(data)), " ")
 }
 
-// nstgid returns the NStgid line of /proc/PID/status.
-func nstgid(t testing.TB, pid int) []int {
+// heldByHostMount checks the holders of a namespace bind-mounted at path
+// in the tool's own mount namespace mntNS: exactly that line, plus at most
+// the same mount in other mount namespaces. Every mount namespace created
+// by copying the host's while the mount exists (unshare -m by any test
+// running on this host meanwhile) really holds the namespace too.
+func (n *node) heldByHostMount(t testing.TB, path string, mntNS uint64) {
 	t.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "NStgid:"); ok {
-			var out []int
-			for _, f := range strings.Fields(rest) {
-				v, _ := strconv.Atoi(f)
-				out = append(out, v)
-			}
-			return out
+	want := fmt.Sprintf("bind mount %s (mount ns %d)", path, mntNS)
+	prefix := "bind mount " + path + " (mount ns "
+	found := 0
+	for _, h := range n.Holders {
+		if h == want {
+			found++
+			continue
 		}
+		rest, ok := strings.CutPrefix(h, prefix)
+		if ino, isNum := strings.CutSuffix(rest, ")"); ok && isNum {
+			if v, err := strconv.ParseUint(ino, 10, 64); err == nil && v != mntNS && v != 0 {
+				continue
+			}
+		}
+		t.Fatalf("%v: unexpected holder %q; want %q (and copies in other mount namespaces)", n, h, want)
 	}
-	t.Fatalf("/proc/%d/status has no NStgid line", pid)
-	return nil
+	if found != 1 {
+		t.Fatalf("%v: held by %q, want %q once", n, n.Holders, want)
+	}
 }
 
-// wrapped runs the tool as the last command of a shell wrapper: the shell
-// first writes its PID and the inodes of the given namespace types (one per
-// line, "PID" then "type:[inode]") to a file, then execs the tool, so the
-// tool runs as that PID in those namespaces. prefix is what runs the shell
-// (e.g. unshare -Ur). It returns the command and a function that reads the
-// report after the command ran.
-func wrapped(t testing.TB, tool string, prefix []string, types []string, args ...string) (*exec.Cmd, func() (pid int, ns map[string]uint64)) {
-	t.Helper()
-	f, err := os.CreateTemp(t.TempDir(), "report-")
+// TestDiscTreeParser checks the parser on a sample of every line kind, and
+// that it rejects what is not in the format.
+func TestDiscTreeParser(t *testing.T) {
+	const out = `user {4 1} <UID: 0; u: 0 0 4294967295; g: 0 0 4294967295>
+        [ 1 2 3
+        4 ]
+    net {4 7}
+            held by socket fd 3 of PID 9 (nshelper)
+    user {4 2} <UID: 0; u: ?; g: ?>
+            held by ancestor of net {4 8}
+        net {4 8}
+                [ 5 ]
+[invisible ancestor user NS]
+    uts {4 9}
+            held by bind mount /a b/nsfs (mount ns 4026531832)
+`
+	tr, err := parseTreeText(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { f.Close() })
-	script := `echo $$ >&3`
-	for _, typ := range types {
-		script += `; readlink /proc/$$/ns/` + typ + ` >&3`
+	if len(tr.Roots) != 2 || len(tr.Nodes) != 6 {
+		t.Fatalf("roots %v nodes %v", tr.Roots, tr.Nodes)
 	}
-	script += `; exec 3>&-; exec "$0" "$@"`
-	argv := append(append(slices.Clone(prefix), "/bin/sh", "-c", script, tool), args...)
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.ExtraFiles = []*os.File{f}
-	return cmd, func() (int, map[string]uint64) {
+	if got := tr.Roots[0].Members; !slices.Equal(got, []int{1, 2, 3, 4}) {
+		t.Errorf("members %v", got)
+	}
+	// The sample's device 4 need not be this host's nsfs device, which
+	// get requires.
+	one := func(typ string, ino uint64) *node {
 		t.Helper()
-		data, err := os.ReadFile(f.Name())
-		if err != nil {
-			t.Fatal(err)
+		nodes := tr.all(typ, ino)
+		if len(nodes) != 1 {
+			t.Fatalf("%s %d appears %d times in the tree, want once", typ, ino, len(nodes))
 		}
-		lines := strings.Fields(string(data))
-		if len(lines) != 1+len(types) {
-			t.Fatalf("wrapper report %q: want a PID and %d namespaces", data, len(types))
-		}
-		pid, err := strconv.Atoi(lines[0])
-		if err != nil {
-			t.Fatalf("wrapper report %q: %v", data, err)
-		}
-		ns := map[string]uint64{}
-		for i, typ := range types {
-			s := strings.TrimSuffix(strings.TrimPrefix(lines[1+i], typ+":["), "]")
-			ino, err := strconv.ParseUint(s, 10, 64)
-			if err != nil {
-				t.Fatalf("wrapper report line %q: %v", lines[1+i], err)
-			}
-			ns[typ] = ino
-		}
-		return pid, ns
+		return nodes[0]
 	}
-}
-
-// everyNode checks every node with check (which returns "" or what is
-// wrong) and reports the first few failures and how many there were.
-func everyNode(t testing.TB, tr *parsedTree, check func(n *node) string) {
-	t.Helper()
-	var bad []string
-	for _, n := range tr.Nodes {
-		if why := check(n); why != "" {
-			bad = append(bad, n.String()+": "+why)
+	n := one("net", 8)
+	if n.Parent.Ino != 2 || !slices.Equal(n.Members, []int{5}) {
+		t.Errorf("net 8: parent %v members %v", n.Parent, n.Members)
+	}
+	if !slices.Equal(ownHolders(t, []string{"fd 3 of PID 7 (namespaces_of)", "fd 4 of PID 8 (discover.test)", "fd 5 of PID 9 (nshelper)"}), []string{"fd 5 of PID 9 (nshelper)"}) {
+		t.Errorf("ownHolders keeps a scanner's fd or drops another")
+	}
+	if h := one("uts", 9).Holders; !slices.Equal(h, []string{"bind mount /a b/nsfs (mount ns 4026531832)"}) {
+		t.Errorf("uts holders %q", h)
+	}
+	if p := one("uts", 9).Parent; !p.Invisible {
+		t.Errorf("uts parent %v", p)
+	}
+	// One-per-line members: NStgid sets, with or without a command name,
+	// and PIDs padded to 5 columns.
+	tr, err = parseTreeText("pid {4 1}\n        { 4312 1 }  a b\n        { ? }\n        12345  x\n        1      y\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := tr.Nodes[0].Lines; len(m) != 4 || !m[0].Set || !slices.Equal(m[0].IDs, []int{4312, 1}) || m[0].Comm != "a b" ||
+		!m[1].Set || m[1].IDs != nil || m[1].HasComm || m[2].Set || m[2].Comm != "x" || m[3].Comm != "y" {
+		t.Errorf("one-per-line members %+v", m)
+	}
+	if got := tr.Nodes[0].Members; !slices.Equal(got, []int{4312, 12345, 1}) {
+		t.Errorf("members %v, want the first ID of each line", got)
+	}
+	for _, c := range []struct{ why, out string }{
+		{"odd indent", "  net {4 1}\n"},
+		{"member at the wrong indent", "user {4 1} <UID: 0>\n    [ 1 ]\n"},
+		{"unterminated", "user {4 1} <UID: 0>\n        [ 1\n"},
+		{"unknown text", "user {4 1} <UID: 0>\n        hello\n"},
+		{"trailing text after a non-user namespace", "net {4 1} extra\n"},
+		{"child two levels down", "user {4 1} <UID: 0>\n        net {4 2}\n"},
+		{"no final newline", "user {4 1} <UID: 0>"},
+		{"blank line", "user {4 1} <UID: 0>\n\n"},
+		{"trailing space", "user {4 1} <UID: 0> \n"},
+		{"user line without UID", "user {4 1}\n"},
+		{"UID on a non-user line", "net {4 1} <UID: 0>\n"},
+		{"unknown type", "foo {4 1}\n"},
+		{"map not single-spaced", "user {4 1} <UID: 0; u: 0  0 1; g: ?>\n"},
+		{"list not single-spaced", "user {4 1} <UID: 0>\n        [  1 ]\n"},
+		{"leading zero", "user {4 1} <UID: 0>\n        [ 01 ]\n"},
+		{"text after ]", "user {4 1} <UID: 0>\n        [ 1 ] 2\n"},
+		{"second list", "user {4 1} <UID: 0>\n        [ 1 ]\n        [ 2 ]\n"},
+		{"list after holders", "user {4 1} <UID: 0>\n        held by x\n        [ 1 ]\n"},
+		{"member after holders", "user {4 1} <UID: 0>\n        held by x\n        1      a\n"},
+		{"member after a list", "user {4 1} <UID: 0>\n        [ 1 ]\n        1      a\n"},
+		{"PID not padded to 5 columns", "user {4 1} <UID: 0>\n        12  a\n"},
+		{"PID 0", "user {4 1} <UID: 0>\n        0      a\n"},
+		{"PID 0 in a set", "user {4 1} <UID: 0>\n        { 0 1 }\n"},
+		{"one space before the name", "user {4 1} <UID: 0>\n        { 1 2 } a\n"},
+		{"holder under the pseudo node", "[invisible ancestor user NS]\n        held by x\n"},
+		{"members under the pseudo node", "[invisible ancestor user NS]\n        [ 1 ]\n"},
+		{"pseudo node not a root", "user {4 1} <UID: 0>\n    [invisible ancestor user NS]\n"},
+		{"printed twice", "user {4 1} <UID: 0>\n    net {4 2}\nnet {4 2}\n"},
+		{"wider than 80 columns", "user {4 1} <UID: 0>\n        [ " + strings.Repeat("1234 ", 15) + "]\n"},
+	} {
+		if _, err := parseTreeText(c.out); err == nil {
+			t.Errorf("%s: parsed %q without error", c.why, c.out)
 		}
 	}
-	if len(bad) > 0 {
-		t.Errorf("%d namespaces wrong, e.g.:\n  %s", len(bad), strings.Join(bad[:min(len(bad), 3)], "\n  "))
+	// The member style follows the options.
+	for _, c := range []struct {
+		out  string
+		args []string
+	}{
+		{"user {4 1} <UID: 0>\n        1      a\n", nil},
+		{"user {4 1} <UID: 0>\n        [ 1 ]\n", []string{"--show-comm"}},
+		{"user {4 1} <UID: 0>\n        [ 1 ]\n", []string{"--no-pids"}},
+	} {
+		tr, err := parseTreeText(c.out)
+		if err != nil {
+			t.Fatalf("%q: %v", c.out, err)
+		}
+		if checkMemberStyle(tr, c.args) == nil {
+			t.Errorf("%q accepted for options %q", c.out, c.args)
+		}
 	}
 }

@@ -16,10 +16,7 @@ import (
 // not inspect.
 func TestUnprivilegedRun(t *testing.T) {
 	nstest.RequireRoot(t)
-	tool, helper := publicBinaries(t)
-	nobody := func() *syscall.SysProcAttr {
-		return &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	}
+	tool, helper := nstest.PublicBinaries(t)
 	peer := nstest.Start(t, nobody(), helper, "sleep")
 	// Root's process in a new net namespace: nobody cannot inspect it.
 	hidden := nstest.StartHelper(t, &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET}, "sleep")
