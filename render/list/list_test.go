@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/namespaces-of/namespaces_of/internal/nstest"
 	"github.com/namespaces-of/namespaces_of/model"
 	"github.com/namespaces-of/namespaces_of/nsfs"
 	"github.com/namespaces-of/namespaces_of/nsjson"
@@ -92,20 +93,7 @@ func render(t *testing.T, m *model.Model, v model.View, opts Options) string {
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (run go test -update and review the diff):\n%s", path, got)
-	}
+	nstest.Golden(t, filepath.Join("testdata", name+".golden"), []byte(got), *update)
 }
 
 // Each column, on the scenario and on the edge cases, aligned and raw.
