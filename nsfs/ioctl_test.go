@@ -53,6 +53,19 @@ func closeLater(t *testing.T, fd int) {
 	t.Cleanup(func() { unix.Close(fd) })
 }
 
+// wantFDError checks that a call that returns a descriptor, such as
+// ParentFD, failed with target; a descriptor it returned instead is closed.
+func wantFDError(t *testing.T, call string, fd int, err, target error) {
+	t.Helper()
+	if errors.Is(err, target) {
+		return
+	}
+	if err == nil {
+		unix.Close(fd)
+	}
+	t.Errorf("%s error = %v, want %v", call, err, target)
+}
+
 // statID is the identity of the namespace a /proc link names, by stat(2).
 func statID(t *testing.T, path string) nsfs.ID {
 	t.Helper()
@@ -112,12 +125,8 @@ func TestNetNamespace(t *testing.T) {
 		t.Errorf("CreatorUID(net) = %d, want an error", uid)
 	}
 	// Net namespaces do not nest.
-	if pfd, err := nsfs.ParentFD(fd); !errors.Is(err, nsfs.ErrNoParent) {
-		if err == nil {
-			unix.Close(pfd)
-		}
-		t.Errorf("ParentFD(net) error = %v, want ErrNoParent", err)
-	}
+	pfd, err := nsfs.ParentFD(fd)
+	wantFDError(t, "ParentFD(net)", pfd, err, nsfs.ErrNoParent)
 }
 
 func TestIsNSFSRegularFile(t *testing.T) {
@@ -162,18 +171,10 @@ func TestInitialUserNamespace(t *testing.T) {
 		t.Errorf("CreatorUID(initial user ns) = %d, %v; want 0, nil", uid, err)
 	}
 	// It is topmost: no parent, no owner.
-	if pfd, err := nsfs.ParentFD(fd); !errors.Is(err, nsfs.ErrNotVisible) {
-		if err == nil {
-			unix.Close(pfd)
-		}
-		t.Errorf("ParentFD(initial user ns) error = %v, want ErrNotVisible", err)
-	}
-	if ofd, err := nsfs.OwnerFD(fd); !errors.Is(err, nsfs.ErrNotVisible) {
-		if err == nil {
-			unix.Close(ofd)
-		}
-		t.Errorf("OwnerFD(initial user ns) error = %v, want ErrNotVisible", err)
-	}
+	pfd, err := nsfs.ParentFD(fd)
+	wantFDError(t, "ParentFD(initial user ns)", pfd, err, nsfs.ErrNotVisible)
+	ofd, err := nsfs.OwnerFD(fd)
+	wantFDError(t, "OwnerFD(initial user ns)", ofd, err, nsfs.ErrNotVisible)
 }
 
 func TestOpenVettedRefusesFIFO(t *testing.T) {
