@@ -192,10 +192,7 @@ func TestScanLeaksNothing(t *testing.T) {
 	thread := nstest.StartHelper(t, nil, "thread", "uts", "exit-main")
 	threadIno := nstest.Inode(t, fmt.Sprintf("%d/task/%d/ns/uts", thread.ReadyInt(t, 0), thread.ReadyInt(t, 1)))
 
-	dir, err := filepath.EvalSymlinks(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir := nstest.TempDir(t)
 	src := nstest.StartHelper(t, &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET | syscall.CLONE_NEWIPC}, "sleep")
 	bindNetIno, bindIPCIno := nstest.NS(t, src.PID, "net"), nstest.NS(t, src.PID, "ipc")
 	bindPath := filepath.Join(dir, "netns")
