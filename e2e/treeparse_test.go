@@ -104,7 +104,7 @@ func (tr *parsedTree) dump() string {
 var (
 	headRE = regexp.MustCompile(`^([a-z]+) \{([0-9]+) ([0-9]+)\}(?: <UID: ([0-9]+|\?)(?:; u: ([^;<>]*); g: ([^;<>]*))?>)?$`)
 	setRE  = regexp.MustCompile(`^\{ ((?:[1-9][0-9]* )*[1-9][0-9]*|\?) \}(?:  (.+))?$`)
-	pidRE  = regexp.MustCompile(`^([1-9][0-9]*)( *)  (.+)$`)
+	pidRE  = regexp.MustCompile(`^([1-9][0-9]*)( .*)$`)
 	mapRE  = regexp.MustCompile(`^(?:\?|(?:[0-9]+ [0-9]+ [0-9]+(?: [0-9]+ [0-9]+ [0-9]+)*)?)$`)
 )
 
@@ -298,12 +298,14 @@ func parseMemberLine(text string) (member, bool) {
 		return m, true
 	}
 	if s := pidRE.FindStringSubmatch(text); s != nil {
-		if pad := max(0, 5-len(s[1])); len(s[2]) != pad {
+		// The name may itself start with spaces: the padding is exact.
+		comm, ok := strings.CutPrefix(s[2], strings.Repeat(" ", max(0, 5-len(s[1])))+"  ")
+		if !ok || comm == "" {
 			return m, false
 		}
 		v, _ := strconv.Atoi(s[1])
 		m.IDs = []int{v}
-		m.Comm, m.HasComm = s[3], true
+		m.Comm, m.HasComm = comm, true
 		return m, true
 	}
 	return m, false
@@ -625,15 +627,15 @@ func TestDiscTreeParser(t *testing.T) {
 	}
 	// One-per-line members: NStgid sets, with or without a command name,
 	// and PIDs padded to 5 columns.
-	tr, err = parseTreeText("pid {4 1}\n        { 4312 1 }  a b\n        { ? }\n        12345  x\n        1      y\n")
+	tr, err = parseTreeText("pid {4 1}\n        { 4312 1 }  a b\n        { ? }\n        12345  x\n        1      y\n        22       z\n")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m := tr.Nodes[0].Lines; len(m) != 4 || !m[0].Set || !slices.Equal(m[0].IDs, []int{4312, 1}) || m[0].Comm != "a b" ||
-		!m[1].Set || m[1].IDs != nil || m[1].HasComm || m[2].Set || m[2].Comm != "x" || m[3].Comm != "y" {
+	if m := tr.Nodes[0].Lines; len(m) != 5 || !m[0].Set || !slices.Equal(m[0].IDs, []int{4312, 1}) || m[0].Comm != "a b" ||
+		!m[1].Set || m[1].IDs != nil || m[1].HasComm || m[2].Set || m[2].Comm != "x" || m[3].Comm != "y" || m[4].Comm != "  z" {
 		t.Errorf("one-per-line members %+v", m)
 	}
-	if got := tr.Nodes[0].Members; !slices.Equal(got, []int{4312, 12345, 1}) {
+	if got := tr.Nodes[0].Members; !slices.Equal(got, []int{4312, 12345, 1, 22}) {
 		t.Errorf("members %v, want the first ID of each line", got)
 	}
 	for _, c := range []struct{ why, out string }{
