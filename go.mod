@@ -3,10 +3,11 @@ module github.com/namespaces-of/namespaces_of
 go 1.26.8
 
 require (
-	github.com/moby/sys/mountinfo v0.7.3 // indirect
-	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3 // indirect
-	github.com/spf13/pflag v1.1.0 // indirect
-	golang.org/x/sys v0.49.0 // indirect
-	golang.org/x/term v0.47.0 // indirect
-	golang.org/x/text v0.14.0 // indirect
+	github.com/moby/sys/mountinfo v0.7.3
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
+	github.com/spf13/pflag v1.1.0
+	golang.org/x/sys v0.49.0
+	golang.org/x/term v0.47.0
 )
+
+require golang.org/x/text v0.14.0 // indirect
