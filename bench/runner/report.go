@@ -3,11 +3,14 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/namespaces-of/namespaces_of/procfs"
 )
 
 type report struct {
@@ -177,7 +180,14 @@ func (rep *report) checks() []string {
 		}
 		if deep, ok := rep.find("deep-scan"); ok {
 			x := float64(deep.wall) / float64(def.wall)
-			out = append(out, fmt.Sprintf("deep-scan ≤ 2× default (the target is for 10,000 with one nsfs bind mount): %.2f× %s", x, verdict(x <= 2)))
+			// The target is defined for a host with an nsfs bind mount
+			// (as after `ip netns add`); elsewhere the ratio is reported
+			// for reference only.
+			if hostHasNSFSMount() {
+				out = append(out, fmt.Sprintf("deep-scan ≤ 2× default (with a host nsfs bind mount): %.2f× %s", x, verdict(x <= 2)))
+			} else {
+				out = append(out, fmt.Sprintf("deep-scan / default without an nsfs bind mount (reference, no target): %.2f×", x))
+			}
 		}
 	}
 	for _, r := range rep.results {
@@ -189,4 +199,16 @@ func (rep *report) checks() []string {
 		out = append(out, fmt.Sprintf("%s peak RSS ≤ 40 MiB: %.1f MiB %s", r.mode.name, m, verdict(m <= 40)))
 	}
 	return out
+}
+
+// hostHasNSFSMount reports whether the runner's mount namespace (the
+// host's) has an nsfs bind mount.
+func hostHasNSFSMount() bool {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	paths, _ := procfs.NSFSMounts(f)
+	return len(paths) > 0
 }
