@@ -1,6 +1,7 @@
 package discover
 
 import (
+	"bytes"
 	"runtime"
 
 	"golang.org/x/sys/unix"
@@ -166,7 +167,7 @@ func mountsHere(mntFD int) ([]nsfsMount, error) {
 	if err != nil {
 		return nil, err
 	}
-	paths, _ := procfs.NSFSMounts(bytesReader(data))
+	paths, _ := procfs.NSFSMounts(bytes.NewReader(data))
 	if len(paths) == 0 {
 		return nil, nil
 	}

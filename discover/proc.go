@@ -1,8 +1,6 @@
 package discover
 
 import (
-	"bytes"
-	"os"
 	"strconv"
 
 	"golang.org/x/sys/unix"
@@ -95,7 +93,7 @@ func (p *proc) readLink(dirfd int, name string) (nsfs.Type, uint64, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	t, ino, ok := parseLink(p.buf[:n])
+	t, ino, ok := procfs.ParseNSLink(p.buf[:n])
 	if !ok {
 		return 0, 0, unix.EINVAL
 	}
@@ -186,11 +184,6 @@ func (p *proc) readTask(tid int) {
 	p.b.tasks = append(p.b.tasks, task)
 }
 
-// parseLink parses a namespace link target.
-func parseLink(target []byte) (nsfs.Type, uint64, bool) {
-	return procfs.ParseNSLink(target)
-}
-
 // readDirNames lists a directory below dirfd.
 func readDirNames(dirfd int, path string) ([]string, error) {
 	fd, err := unix.Openat(dirfd, path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
@@ -248,8 +241,3 @@ func readFile(dirfd int, path string) ([]byte, error) {
 		out = append(out, buf[:n]...)
 	}
 }
-
-// fileFromFD wraps fd for buffered reading; closing the file closes fd.
-func fileFromFD(fd int, name string) *os.File { return os.NewFile(uintptr(fd), name) }
-
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

@@ -30,6 +30,7 @@ import (
 
 	"github.com/namespaces-of/namespaces_of/model"
 	"github.com/namespaces-of/namespaces_of/nsfs"
+	"github.com/namespaces-of/namespaces_of/procfs"
 )
 
 // Options choose what a scan looks at.
@@ -140,7 +141,7 @@ func (s *scanner) selfNamespace(name string) nsfs.ID {
 	if err != nil {
 		return nsfs.ID{}
 	}
-	if _, ino, ok := parseLink(buf[:n]); ok {
+	if _, ino, ok := procfs.ParseNSLink(buf[:n]); ok {
 		return nsfs.ID{Dev: s.nsfsDev, Ino: ino}
 	}
 	return nsfs.ID{}

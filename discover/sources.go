@@ -1,6 +1,7 @@
 package discover
 
 import (
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -237,7 +238,7 @@ func (openFDs) report() model.SourceReport { return ran("fds") }
 
 func (openFDs) scanProcess(p *proc) {
 	for _, l := range p.fdLinks() {
-		t, ino, ok := parseLink(l.target)
+		t, ino, ok := procfs.ParseNSLink(l.target)
 		if !ok || !p.s.wants(t) {
 			continue
 		}
@@ -348,7 +349,7 @@ func (s *scanner) scanMountNS(b *batch, mountNS nsfs.ID, dir string) {
 	if err != nil {
 		return
 	}
-	f := fileFromFD(fd, dir+"/mountinfo")
+	f := os.NewFile(uintptr(fd), dir+"/mountinfo")
 	paths, _ := procfs.NSFSMounts(f)
 	f.Close()
 	if len(paths) == 0 {
