@@ -243,22 +243,7 @@ type candidatePath struct {
 // resolvePending opens and resolves the pending namespaces with parallel
 // workers: each open and ioctl is a syscall, and there can be thousands.
 func (r *registry) resolvePending(list []pendingNS) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(r.s.workers(), max(1, len(list))) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(list) {
-					return
-				}
-				r.resolveOne(&list[i])
-			}
-		}()
-	}
-	wg.Wait()
+	inParallel(r.s.workersFor(len(list)), len(list), 1, func(_, i int) { r.resolveOne(&list[i]) })
 }
 
 func (r *registry) resolveOne(p *pendingNS) {

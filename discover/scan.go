@@ -23,8 +23,6 @@ import (
 	"os"
 	"runtime"
 	"strconv"
-	"sync"
-	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -216,35 +214,19 @@ func (s *scanner) listPIDs() ([]int, error) {
 // workers, each filling its own batch; the batches are merged afterwards so
 // workers never contend on shared state.
 func (s *scanner) scanProcesses(pids []int) []*batch {
-	workers := s.workers()
-	if workers > len(pids) {
-		workers = max(1, len(pids))
-	}
-	const chunk = 64
-	var next atomic.Int64
+	workers := s.workersFor(len(pids))
 	batches := make([]*batch, workers)
-	var wg sync.WaitGroup
-	for w := range batches {
-		b := newBatch()
-		batches[w] = b
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			p := &proc{s: s, b: b, nsDir: -1, pidfd: -1}
-			for {
-				start := int(next.Add(chunk)) - chunk
-				if start >= len(pids) {
-					return
-				}
-				for _, pid := range pids[start:min(start+chunk, len(pids))] {
-					p.reset(pid)
-					s.scanProcess(p)
-					p.release()
-				}
-			}
-		}()
+	procs := make([]*proc, workers)
+	for w := range workers {
+		batches[w] = newBatch()
+		procs[w] = &proc{s: s, b: batches[w], nsDir: -1, pidfd: -1}
 	}
-	wg.Wait()
+	inParallel(workers, len(pids), 64, func(w, i int) {
+		p := procs[w]
+		p.reset(pids[i])
+		s.scanProcess(p)
+		p.release()
+	})
 	return batches
 }
 

@@ -3,8 +3,6 @@ package discover
 import (
 	"os"
 	"strconv"
-	"sync"
-	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -317,26 +315,14 @@ func (*bindMounts) scanHost(s *scanner, b *batch) {
 	}
 	// Hosts with many containers have hundreds of mount namespaces; their
 	// mountinfo files are read in parallel, one batch per worker.
-	workers := min(s.workers(), max(1, len(jobs)))
+	workers := s.workersFor(len(jobs))
 	batches := make([]*batch, workers)
-	var next atomic.Int64
-	var wg sync.WaitGroup
 	for w := range batches {
-		wb := newBatch()
-		batches[w] = wb
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(jobs) {
-					return
-				}
-				s.scanMountNS(wb, s.id(jobs[i].ino), jobs[i].dir)
-			}
-		}()
+		batches[w] = newBatch()
 	}
-	wg.Wait()
+	inParallel(workers, len(jobs), 1, func(w, i int) {
+		s.scanMountNS(batches[w], s.id(jobs[i].ino), jobs[i].dir)
+	})
 	for _, wb := range batches {
 		b.holdings = append(b.holdings, wb.holdings...)
 	}
