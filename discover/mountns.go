@@ -3,6 +3,7 @@ package discover
 import (
 	"bytes"
 	"runtime"
+	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -90,20 +91,63 @@ func (m *processlessMounts) scanAfterResolve(s *scanner, b *batch) bool {
 			}
 			continue
 		}
-		for _, mnt := range mounts {
-			nsFD, err := nsfs.ReopenVetted(mnt.pathFD)
-			unix.Close(mnt.pathFD)
-			if err != nil {
-				continue
-			}
-			if t, err := nsfs.TypeOf(nsFD); err != nil || !s.wants(t) {
-				unix.Close(nsFD)
-				continue
-			}
-			b.addHolderFD(nsFD, model.Holder{Kind: model.HolderBindMount, Path: mnt.path, MountNS: id})
-		}
+		s.addBindMounts(b, mounts, id)
 	}
 	return found
+}
+
+// addBindMounts records the namespaces that nsfs mounts found inside the
+// mount namespace mountNS hold, and closes the mounts' O_PATH fds.
+func (s *scanner) addBindMounts(b *batch, mounts []nsfsMount, mountNS nsfs.ID) {
+	for _, mnt := range mounts {
+		nsFD, err := nsfs.ReopenVetted(mnt.pathFD)
+		unix.Close(mnt.pathFD)
+		if err != nil {
+			continue
+		}
+		if t, err := nsfs.TypeOf(nsFD); err != nil || !s.wants(t) {
+			unix.Close(nsFD)
+			continue
+		}
+		b.addHolderFD(nsFD, model.Holder{Kind: model.HolderBindMount, Path: mnt.path, MountNS: mountNS})
+	}
+}
+
+// scanMountNSInside is scanMountNS for kernels without openat2 (before
+// Linux 5.6), which cannot resolve a path below /proc/PID/root safely: the
+// mount points are resolved inside the mount namespace of the task at
+// /proc/<dir> instead, from a throwaway thread that entered it.
+func (s *scanner) scanMountNSInside(b *batch, mountNS nsfs.ID, dir string) {
+	fd, err := nsfs.OpenAt(s.procFD, dir+"/ns/mnt")
+	if err != nil {
+		return
+	}
+	defer unix.Close(fd)
+	if mounts, err := mountsInNamespace(fd); err == nil {
+		s.addBindMounts(b, mounts, mountNS)
+	}
+}
+
+// openat2Missing reports whether the kernel lacks openat2(2) (Linux 5.6+):
+// a call with a bad fd gets EBADF where it exists, ENOSYS where it does not.
+var openat2Missing = sync.OnceValue(func() bool {
+	_, err := unix.Openat2(-1, "", &unix.OpenHow{Flags: unix.O_PATH})
+	return err == unix.ENOSYS
+})
+
+// openBelowRoot opens path for O_PATH below root without leaving it. Before
+// Linux 5.6 (no openat2) it falls back to a plain openat that does not
+// follow a final symlink: the caller runs in the mount namespace, so "/"
+// is that namespace's root, and whatever it opens is vetted as nsfs before
+// use; a symlink planted in an earlier component can at worst make it
+// misattribute a namespace file, never open anything else for real.
+func openBelowRoot(root int, path string) (int, error) {
+	how := unix.OpenHow{Flags: unix.O_PATH | unix.O_CLOEXEC, Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS}
+	fd, err := unix.Openat2(root, path, &how)
+	if err == unix.ENOSYS {
+		fd, err = unix.Openat(root, path, unix.O_PATH|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	}
+	return fd, err
 }
 
 // nsfsMount is an nsfs mount found inside another mount namespace: its
@@ -178,8 +222,7 @@ func mountsHere(mntFD int) ([]nsfsMount, error) {
 	defer unix.Close(root)
 	var out []nsfsMount
 	for _, path := range paths {
-		how := unix.OpenHow{Flags: unix.O_PATH | unix.O_CLOEXEC, Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS}
-		fd, err := unix.Openat2(root, path, &how)
+		fd, err := openBelowRoot(root, path)
 		if err != nil {
 			continue
 		}

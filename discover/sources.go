@@ -252,7 +252,13 @@ func (openFDs) scanProcess(p *proc) {
 // planted inside a container cannot redirect it to a host file.
 type bindMounts struct{}
 
-func (*bindMounts) report() model.SourceReport { return ran("bind-mounts") }
+func (*bindMounts) report() model.SourceReport {
+	r := ran("bind-mounts")
+	if openat2Missing() {
+		r.Reason = "without openat2 (Linux 5.6+): mount points resolved by entering each mount namespace (setns(2), CAP_SYS_ADMIN)"
+	}
+	return r
+}
 
 // task is a (process, thread) pair; tid 0 is the process itself.
 type task struct{ pid, tid int }
@@ -339,6 +345,10 @@ func (s *scanner) scanMountNS(b *batch, mountNS nsfs.ID, dir string) {
 	paths, _ := procfs.NSFSMounts(f)
 	f.Close()
 	if len(paths) == 0 {
+		return
+	}
+	if openat2Missing() {
+		s.scanMountNSInside(b, mountNS, dir)
 		return
 	}
 	root, err := unix.Openat(s.procFD, dir+"/root", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
