@@ -20,6 +20,11 @@ type mountNamespaces struct {
 }
 
 func (m *mountNamespaces) report() model.SourceReport {
+	if errno(m.unavailable) == unix.EPERM && hasCapability(unix.CAP_SYS_ADMIN) {
+		// Measured on 6.18 and 7.2: a caller in a child PID namespace
+		// gets EPERM even with CAP_SYS_ADMIN.
+		return sourceReport("mount-namespace-list", m.unavailable, "a caller in the initial PID namespace (it has CAP_SYS_ADMIN)")
+	}
 	return sourceReport("mount-namespace-list", m.unavailable, "NS_MNT_GET_NEXT (Linux 6.12+) and CAP_SYS_ADMIN")
 }
 
