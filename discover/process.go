@@ -216,7 +216,7 @@ func (p *process) otherThreads() []taskNS {
 		return p.others
 	}
 	p.others = []taskNS{}
-	if p.singleThreaded() && p.links != (links{}) {
+	if !p.leaderExited && p.singleThreaded() {
 		return p.others
 	}
 	for _, tid := range p.threads() {

@@ -59,7 +59,7 @@ func (e *NoSuchProcessError) Error() string { return "no such process: " + strco
 // processes that vanish or deny access during the scan are skipped (the
 // latter listed in [model.Model.Skipped]).
 func Scan(opts Options) (*model.Model, error) {
-	s, err := newScan(opts)
+	s, err := openScan(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -68,6 +68,9 @@ func Scan(opts Options) (*model.Model, error) {
 		if !s.exists(pid) {
 			return nil, &NoSuchProcessError{PID: pid}
 		}
+	}
+	if err := s.probe(); err != nil {
+		return nil, err
 	}
 	return s.run(), nil
 }
@@ -105,31 +108,8 @@ type scan struct {
 	all       []source // every source used, in table order, for the report
 }
 
-func newScan(opts Options) (*scan, error) {
-	s, err := openScan(opts)
-	if err != nil {
-		return nil, err
-	}
-	var st unix.Stat_t
-	if err := unix.Fstatat(s.procFD, "self/ns/user", &st, 0); err != nil {
-		unix.Close(s.procFD)
-		return nil, &os.PathError{Op: "stat", Path: opts.procRoot() + "/self/ns/user", Err: err}
-	}
-	s.nsfsDev = st.Dev
-	s.canPtrace = hasCapability(unix.CAP_SYS_PTRACE)
-	if opts.Deep {
-		s.snapshotSelfFDs()
-	}
-	s.m.SelfUser = s.selfNamespace(nsfs.User)
-	s.m.SelfPID = s.selfNamespace(nsfs.PID)
-	s.selfPIDNS = s.m.SelfPID.Ino
-	s.res = newResolver(s.procFD, s.nsfsDev, s.workers(), s.m, opts.Deep)
-	s.chooseSources()
-	return s, nil
-}
-
-// openScan opens the procfs root and learns which link types it shows; it
-// asks the kernel nothing else, so tests can point it at a fixture tree.
+// openScan opens the procfs root and reads which namespace links it shows;
+// it asks the kernel nothing else, so tests can point it at a fixture tree.
 func openScan(opts Options) (*scan, error) {
 	root := opts.procRoot()
 	procFD, err := unix.Open(root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
@@ -138,6 +118,45 @@ func openScan(opts Options) (*scan, error) {
 	}
 	s := &scan{opts: opts, procFD: procFD, m: model.New(), selfPID: unix.Getpid()}
 	s.types = availableTypes(procFD, opts.Types)
+	s.selfPIDNS = s.selfLink(nsfs.PID)
+	return s, nil
+}
+
+// probe learns what the scan needs from the kernel (the nsfs device, the
+// caller's capabilities and fds), then sets up the resolver and sources.
+func (s *scan) probe() error {
+	var st unix.Stat_t
+	if err := unix.Fstatat(s.procFD, "self/ns/user", &st, 0); err != nil {
+		return &os.PathError{Op: "stat", Path: s.opts.procRoot() + "/self/ns/user", Err: err}
+	}
+	s.nsfsDev = st.Dev
+	s.canPtrace = hasCapability(unix.CAP_SYS_PTRACE)
+	if s.opts.Deep {
+		s.snapshotSelfFDs()
+	}
+	for _, self := range []struct {
+		id  *nsfs.ID
+		typ nsfs.Type
+	}{{&s.m.SelfUser, nsfs.User}, {&s.m.SelfPID, nsfs.PID}} {
+		if ino := s.selfLink(self.typ); ino != 0 {
+			*self.id = nsfs.ID{Dev: s.nsfsDev, Ino: ino}
+		}
+	}
+	s.res = newResolver(s.procFD, s.nsfsDev, s.workers(), s.m, s.opts.Deep)
+	s.chooseSources()
+	return nil
+}
+
+// newScan is openScan and probe.
+func newScan(opts Options) (*scan, error) {
+	s, err := openScan(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.probe(); err != nil {
+		s.close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -272,16 +291,16 @@ func availableTypes(procFD int, want nsfs.TypeSet) []nsfs.Type {
 	return out
 }
 
-func (s *scan) selfNamespace(t nsfs.Type) nsfs.ID {
+// selfLink returns the inode of the scanner's own namespace of type t, 0
+// when unknown.
+func (s *scan) selfLink(t nsfs.Type) uint64 {
 	buf := make([]byte, 64)
 	n, err := unix.Readlinkat(s.procFD, "self/ns/"+t.String(), buf)
 	if err != nil {
-		return nsfs.ID{}
+		return 0
 	}
-	if _, ino, ok := procfs.ParseNSLink(buf[:n]); ok {
-		return nsfs.ID{Dev: s.nsfsDev, Ino: ino}
-	}
-	return nsfs.ID{}
+	_, ino, _ := procfs.ParseNSLink(buf[:n])
+	return ino
 }
 
 // wants reports whether namespaces of type t are asked for.

@@ -10,10 +10,7 @@ import (
 // sources is every way of finding namespaces, in the order they run, and
 // when a scan uses each. Adding a source is adding its file and one line
 // here (see the package documentation).
-var sources = []struct {
-	use  func(o *Options) bool
-	make func(s *scan) source
-}{
+var sources = []registration{
 	{func(o *Options) bool { return !o.Tasks }, func(*scan) source { return &processLinks{} }},
 	{func(o *Options) bool { return o.Tasks }, func(*scan) source { return &taskLinks{} }},
 	{func(o *Options) bool { return o.Deep && !o.Tasks }, func(*scan) source { return &threadLinks{} }},
@@ -28,6 +25,13 @@ var sources = []struct {
 }
 
 func deep(o *Options) bool { return o.Deep }
+
+// registration is one line of the sources table: when a scan uses the
+// source, and how to make it for that scan.
+type registration struct {
+	use  func(o *Options) bool
+	make func(s *scan) source
+}
 
 // source is what every source declares about itself.
 type source interface {
