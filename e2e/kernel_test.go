@@ -18,7 +18,8 @@ import (
 // kernelFeatures are the probed interfaces; each is false where the kernel
 // (or the seccomp rules of kernels/oldkernel) lacks it.
 type kernelFeatures struct {
-	pidfdGetfd      bool // pidfd_open and pidfd_getfd, Linux 5.6+
+	pidfdOpen       bool // Linux 5.3+
+	pidfdGetfd      bool // Linux 5.6+
 	pidfdNamespaces bool // PIDFD_GET_*_NAMESPACE, Linux 6.11+
 	openat2         bool // Linux 5.6+
 	listns          bool // Linux 6.19+
@@ -29,6 +30,7 @@ type kernelFeatures struct {
 var kernel = sync.OnceValue(func() kernelFeatures {
 	var k kernelFeatures
 	if self, err := unix.PidfdOpen(os.Getpid(), 0); err == nil {
+		k.pidfdOpen = true
 		if fd, err := unix.PidfdGetfd(self, 0, 0); err == nil {
 			unix.Close(fd)
 			k.pidfdGetfd = true
