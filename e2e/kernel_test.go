@@ -21,9 +21,7 @@ type kernelFeatures struct {
 	pidfdOpen       bool // Linux 5.3+
 	pidfdGetfd      bool // Linux 5.6+
 	pidfdNamespaces bool // PIDFD_GET_*_NAMESPACE, Linux 6.11+
-	openat2         bool // Linux 5.6+
 	listns          bool // Linux 6.19+
-	nsGetID         bool // NS_GET_ID, Linux 6.18+
 	mountNSList     bool // NS_MNT_GET_NEXT, Linux 6.12+
 }
 
@@ -43,24 +41,9 @@ var kernel = sync.OnceValue(func() kernelFeatures {
 		}
 		unix.Close(self)
 	}
-	_, err := unix.Openat2(-1, "", &unix.OpenHow{Flags: unix.O_PATH})
-	k.openat2 = !errors.Is(err, unix.ENOSYS)
 	req := unix.NsIdReq{Size: unix.NS_ID_REQ_SIZE_VER0}
-	_, err = unix.Listns(&req, make([]uint64, 1), 0)
+	_, err := unix.Listns(&req, make([]uint64, 1), 0)
 	k.listns = !errors.Is(err, unix.ENOSYS)
-	if fd, err := nsfs.OpenAt(unix.AT_FDCWD, "/proc/self/ns/net"); err == nil {
-		_, err = nsfs.NamespaceID(fd)
-		k.nsGetID = err == nil
-		unix.Close(fd)
-	}
-	if fd, err := nsfs.OpenAt(unix.AT_FDCWD, "/proc/self/ns/mnt"); err == nil {
-		next, _, err := nsfs.MountNSNeighbour(fd, true)
-		if err == nil {
-			unix.Close(next)
-		}
-		k.mountNSList = !errors.Is(err, unix.ENOTTY)
-		unix.Close(fd)
-	}
 	if fd, err := nsfs.OpenAt(unix.AT_FDCWD, "/proc/self/ns/mnt"); err == nil {
 		next, _, err := nsfs.MountNSNeighbour(fd, true)
 		if err == nil {

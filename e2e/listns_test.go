@@ -5,7 +5,6 @@ package e2e
 // opened by its nsfs file handle.
 
 import (
-	"errors"
 	"os/exec"
 	"slices"
 	"strconv"
@@ -23,8 +22,7 @@ import (
 // requireListns skips unless the kernel has listns(2).
 func requireListns(t *testing.T) {
 	t.Helper()
-	req := unix.NsIdReq{Size: unix.NS_ID_REQ_SIZE_VER0}
-	if _, err := unix.Listns(&req, make([]uint64, 1), 0); errors.Is(err, unix.ENOSYS) {
+	if !kernel().listns {
 		t.Skip("needs listns(2), Linux 6.19+")
 	}
 }
