@@ -107,6 +107,7 @@ func newScanner(opts Options) (*scanner, error) {
 	s.types = availableTypes(procFD, opts.Types)
 	s.m.SelfUser = s.selfNamespace("user")
 	s.m.SelfPID = s.selfNamespace("pid")
+	s.m.ScannerPID = s.selfPID
 	s.reg = newRegistry(s)
 	s.chooseSources()
 	return s, nil

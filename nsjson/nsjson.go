@@ -53,8 +53,9 @@ type viewDoc struct {
 }
 
 type selfDoc struct {
-	User *ref `json:"user"`
-	PID  *ref `json:"pid"`
+	User    *ref `json:"user"`
+	PID     *ref `json:"pid"`
+	Process *int `json:"process"`
 }
 
 type rootsDoc struct {
@@ -177,7 +178,7 @@ func build(m *model.Model, v model.View) (*document, error) {
 		ToolVersion:   nullString(m.ToolVersion),
 		KernelRelease: nullString(m.KernelRelease),
 		View:          viewOf(v),
-		Self:          selfDoc{User: nullRef(m.SelfUser), PID: nullRef(m.SelfPID)},
+		Self:          selfDoc{User: nullRef(m.SelfUser), PID: nullRef(m.SelfPID), Process: nullInt(m.ScannerPID, 0)},
 		Roots: rootsDoc{
 			User: roots(m, inView, model.UserHierarchy, nsfs.User),
 			PID:  roots(m, inView, model.PIDHierarchy, nsfs.PID),
