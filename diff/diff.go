@@ -54,6 +54,12 @@ type Change struct {
 	Fields []string
 }
 
+// Diff is two scans and what differs between them.
+type Diff struct {
+	Old, New *model.Model
+	Changes  []Change
+}
+
 // Delta is what one list gained and lost.
 type Delta[T any] struct {
 	Added, Removed []T

@@ -42,7 +42,8 @@ func decodeDocument(r io.Reader) (*model.Model, *document, error) {
 		return nil, nil, fmt.Errorf("nsjson: %w", err)
 	}
 	var head struct {
-		SchemaVersion *int `json:"schema_version"`
+		SchemaVersion *int            `json:"schema_version"`
+		Namespaces    json.RawMessage `json:"namespaces"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
 		return nil, nil, fmt.Errorf("nsjson: %w", err)
@@ -52,6 +53,8 @@ func decodeDocument(r io.Reader) (*model.Model, *document, error) {
 		return nil, nil, errors.New("nsjson: not a namespaces_of document (no schema_version)")
 	case *head.SchemaVersion != SchemaVersion:
 		return nil, nil, fmt.Errorf("nsjson: schema_version %d not supported (want %d)", *head.SchemaVersion, SchemaVersion)
+	case head.Namespaces == nil || string(head.Namespaces) == "null":
+		return nil, nil, errors.New("nsjson: not a namespaces_of document (no namespaces)")
 	}
 	var doc document
 	if err := json.Unmarshal(data, &doc); err != nil {
