@@ -438,7 +438,7 @@ func nsDocOf(ns *model.Namespace) *nsDoc {
 		nsid := ns.NSID
 		d.NSID = &nsid
 	}
-	if ns.CreatorUID >= 0 {
+	if ns.Type == nsfs.User && ns.CreatorUID >= 0 {
 		uid := ns.CreatorUID
 		d.CreatorUID = &uid
 	}
