@@ -1,0 +1,311 @@
+package e2e
+
+// --diff: comparing a saved scan with a new one (issue 14, acceptance 1, 2
+// and 4). The host has other tests' namespaces and processes coming and
+// going, so each test asserts exactly on the namespaces and processes it
+// made itself, and that nothing else mentions them.
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/namespaces-of/namespaces_of/internal/nstest"
+)
+
+// diffChange is one change of the --output=json document or --watch line.
+type diffChange struct {
+	Time   string `json:"time"`
+	Change string `json:"change"`
+	Type   string `json:"type"`
+	Device uint64 `json:"device"`
+	Inode  uint64 `json:"inode"`
+	Old    *struct {
+		Type  string           `json:"type"`
+		Owner *json.RawMessage `json:"owner"`
+	} `json:"old"`
+	New *struct {
+		Type   string `json:"type"`
+		Parent *struct {
+			Inode uint64 `json:"inode"`
+		} `json:"parent"`
+		Owner *struct {
+			Inode uint64 `json:"inode"`
+		} `json:"owner"`
+	} `json:"new"`
+	Because []string `json:"because"`
+	PIDs    struct {
+		Joined []int `json:"joined"`
+		Left   []int `json:"left"`
+	} `json:"pids"`
+	Threads struct {
+		Joined []struct{ TID, PID int } `json:"joined"`
+		Left   []struct{ TID, PID int } `json:"left"`
+	} `json:"threads"`
+	Holders struct {
+		Added []struct {
+			Kind string `json:"kind"`
+			Path string `json:"path"`
+		} `json:"added"`
+		Removed []json.RawMessage `json:"removed"`
+	} `json:"holders"`
+	Fields []string `json:"fields"`
+}
+
+type diffDoc struct {
+	SchemaVersion int          `json:"schema_version"`
+	Changes       []diffChange `json:"changes"`
+}
+
+// saveScan runs the tool with args and --output=json and writes the
+// document to a file in dir.
+func saveScan(t *testing.T, dir, name string, args ...string) string {
+	t.Helper()
+	r := nstest.Run(t, append(args, "--output=json")...)
+	if r.Code != 0 {
+		t.Fatalf("saving a scan: exit %d: %s", r.Code, r.Stderr)
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(r.Stdout), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+var diffLine = regexp.MustCompile(`^([-+~!]) (\w+) \{(\d+) (\d+)\}: (.*)$`)
+
+// textChanges parses --diff text output by inode; it fails the test on a
+// line of another shape or a namespace listed twice.
+func textChanges(t *testing.T, out string) map[uint64]string {
+	t.Helper()
+	byIno := map[uint64]string{}
+	for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		if line == "" {
+			continue
+		}
+		m := diffLine.FindStringSubmatch(line)
+		if m == nil {
+			t.Fatalf("diff line of unknown shape: %q", line)
+		}
+		ino, _ := strconv.ParseUint(m[4], 10, 64)
+		if _, dup := byIno[ino]; dup {
+			t.Fatalf("inode %d listed twice:\n%s", ino, out)
+		}
+		byIno[ino] = line
+	}
+	return byIno
+}
+
+// TestDiff: acceptance 1. Between a saved scan and a new one: a net
+// namespace held only by a bind mount, a user namespace owning a uts
+// namespace, a net namespace only a thread is in, and a process (alone in
+// its ipc namespace) that exited.
+func TestDiff(t *testing.T) {
+	nstest.RequireRoot(t)
+	dev := nsfsDev(t)
+	dir := nstest.TempDir(t)
+	hostUser, hostMnt := selfNS(t, "user"), selfNS(t, "mnt")
+	hostTypes := []string{"cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"}
+
+	earlier := nstest.StartHelper(t, &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWIPC}, "sleep")
+	earlierIPC := nstest.NS(t, earlier.PID, "ipc")
+	old := saveScan(t, dir, "old.json", "--deep-scan")
+
+	// A net namespace whose only holder is a bind mount.
+	netProc := nstest.StartHelper(t, &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET}, "sleep")
+	boundNet := nstest.NS(t, netProc.PID, "net")
+	mountPoint := filepath.Join(dir, "netns")
+	nstest.BindMount(t, fmt.Sprintf("/proc/%d/ns/net", netProc.PID), mountPoint)
+	netProc.Kill()
+	// A user namespace holding a uts namespace.
+	userProc := nstest.StartHelper(t, nstest.NewUserNS(syscall.CLONE_NEWUTS), "sleep")
+	newUser, newUTS := nstest.NS(t, userProc.PID, "user"), nstest.NS(t, userProc.PID, "uts")
+	// A net namespace only a thread is in.
+	threadProc := nstest.StartHelper(t, nil, "thread", "net")
+	pid, tid := threadProc.ReadyInt(t, 0), threadProc.ReadyInt(t, 1)
+	threadNet := nstest.Inode(t, fmt.Sprintf("%d/task/%d/ns/net", pid, tid))
+	// The earlier process goes, and its ipc namespace with it.
+	earlier.Kill()
+
+	ours := []int{earlier.PID, netProc.PID, userProc.PID, pid, tid}
+	ns := func(typ string, ino uint64) string { return fmt.Sprintf("%s {%d %d}", typ, dev, ino) }
+	owner := fmt.Sprintf("{%d %d}", dev, hostUser)
+	wantNew := map[uint64]string{
+		boundNet: fmt.Sprintf("+ %s: owner %s; held by bind mount %s (mount ns %d)", ns("net", boundNet), owner, mountPoint, hostMnt),
+		newUser: fmt.Sprintf("+ %s: parent %s; creator_uid 0; uid_map [0 0 1]; gid_map [0 0 1]; pids %d (nshelper)",
+			ns("user", newUser), owner, userProc.PID),
+		newUTS:    fmt.Sprintf("+ %s: owner {%d %d}; pids %d (nshelper)", ns("uts", newUTS), dev, newUser, userProc.PID),
+		threadNet: fmt.Sprintf("+ %s: owner %s; threads %d of PID %d (nshelper)", ns("net", threadNet), owner, tid, pid),
+	}
+
+	t.Run("text", func(t *testing.T) {
+		r := nstest.Run(t, "--diff="+old)
+		if r.Code != 3 {
+			t.Fatalf("exit %d, want 3: %s", r.Code, r.Stderr)
+		}
+		got := textChanges(t, r.Stdout)
+		for ino, want := range wantNew {
+			if got[ino] != want {
+				t.Errorf("inode %d:\n got %q\nwant %q", ino, got[ino], want)
+			}
+		}
+		wantGone := fmt.Sprintf("- %s: owner %s; pids %d (nshelper)", ns("ipc", earlierIPC), owner, earlier.PID)
+		if g := got[earlierIPC]; g != wantGone && !reusedMeanwhile(g, earlierIPC) {
+			t.Errorf("the earlier process's namespace:\n got %q\nwant %q", g, wantGone)
+		}
+		// The host's namespaces: who joined and left, by PID.
+		for _, typ := range hostTypes {
+			line := got[selfNS(t, typ)]
+			joined, left := textMembers(line)
+			wantJoined := []int{pid}
+			if typ != "user" && typ != "uts" {
+				wantJoined = append(wantJoined, userProc.PID)
+			}
+			var wantLeft []int
+			if typ != "ipc" {
+				wantLeft = []int{earlier.PID}
+			}
+			checkOurs(t, "host "+typ+" joined", joined, ours, wantJoined)
+			checkOurs(t, "host "+typ+" left", left, ours, wantLeft)
+		}
+		// Nothing else mentions our processes.
+		for ino, line := range got {
+			if _, known := wantNew[ino]; known || ino == earlierIPC || slices.Contains(hostInodes(t, hostTypes), ino) {
+				continue
+			}
+			for _, p := range ours {
+				if regexp.MustCompile(`\b` + strconv.Itoa(p) + `\b`).MatchString(line) {
+					t.Errorf("a change we did not make mentions PID %d: %q", p, line)
+				}
+			}
+		}
+	})
+
+	t.Run("json", func(t *testing.T) {
+		r := nstest.Run(t, "--diff="+old, "--output=json")
+		if r.Code != 3 {
+			t.Fatalf("exit %d, want 3: %s", r.Code, r.Stderr)
+		}
+		var doc diffDoc
+		if err := json.Unmarshal([]byte(r.Stdout), &doc); err != nil {
+			t.Fatalf("%v:\n%s", err, r.Stdout)
+		}
+		byIno := map[uint64]diffChange{}
+		for _, c := range doc.Changes {
+			byIno[c.Inode] = c
+		}
+		check := func(ino uint64, kind, typ string, pids []int) diffChange {
+			t.Helper()
+			c, ok := byIno[ino]
+			if !ok || c.Change != kind || c.Type != typ || c.Device != dev || !slices.Equal(c.PIDs.Joined, pids) {
+				t.Errorf("inode %d: %+v, want %s %s with pids %v", ino, c, kind, typ, pids)
+			}
+			return c
+		}
+		c := check(boundNet, "added", "net", []int{})
+		if len(c.Holders.Added) != 1 || c.Holders.Added[0].Kind != "bind-mount" || c.Holders.Added[0].Path != mountPoint {
+			t.Errorf("bind-mounted net namespace: holders %+v", c.Holders.Added)
+		}
+		if c := check(newUser, "added", "user", []int{userProc.PID}); c.New == nil || c.New.Parent == nil || c.New.Parent.Inode != hostUser {
+			t.Errorf("new user namespace: %+v", c.New)
+		}
+		if c := check(newUTS, "added", "uts", []int{userProc.PID}); c.New == nil || c.New.Owner == nil || c.New.Owner.Inode != newUser {
+			t.Errorf("new uts namespace: %+v", c.New)
+		}
+		if c := check(threadNet, "added", "net", []int{}); len(c.Threads.Joined) != 1 || c.Threads.Joined[0].TID != tid || c.Threads.Joined[0].PID != pid {
+			t.Errorf("thread-only net namespace: threads %+v", c.Threads.Joined)
+		}
+		if c := byIno[earlierIPC]; c.Change != "replaced" {
+			if c.Change != "removed" || c.Type != "ipc" || !slices.Equal(c.PIDs.Left, []int{earlier.PID}) {
+				t.Errorf("earlier process's ipc namespace: %+v", c)
+			}
+		}
+		for _, typ := range hostTypes {
+			c := byIno[selfNS(t, typ)]
+			if c.Change != "changed" {
+				t.Errorf("host %s: %+v, want changed", typ, c)
+			}
+			if !slices.Contains(c.PIDs.Joined, pid) || slices.Contains(c.PIDs.Joined, userProc.PID) != (typ != "user" && typ != "uts") ||
+				slices.Contains(c.PIDs.Left, earlier.PID) != (typ != "ipc") {
+				t.Errorf("host %s: joined %v, left %v", typ, c.PIDs.Joined, c.PIDs.Left)
+			}
+		}
+	})
+
+	t.Run("file with itself", func(t *testing.T) {
+		for _, args := range [][]string{{"--diff=" + old, "--diff=" + old}, {"--diff=" + old, "--diff=" + old, "--output=json"}} {
+			r := nstest.Run(t, args...)
+			wantOut := ""
+			if len(args) == 3 {
+				wantOut = "changes\": []"
+			}
+			if r.Code != 0 || r.Stderr != "" || (wantOut == "" && r.Stdout != "") || !strings.Contains(r.Stdout, wantOut) {
+				t.Errorf("%q: exit %d, stdout %q, stderr %q; want 0 and no change", args, r.Code, r.Stdout, r.Stderr)
+			}
+		}
+	})
+}
+
+// reusedMeanwhile reports whether line says another test's namespace got
+// inode ino after ours was gone: then it is a replacement of ours.
+func reusedMeanwhile(line string, ino uint64) bool {
+	return strings.HasPrefix(line, "! ") && strings.Contains(line, fmt.Sprintf("replaces ipc {%d %d}", nsfsDevice, ino))
+}
+
+func hostInodes(t *testing.T, types []string) []uint64 {
+	var out []uint64
+	for _, typ := range types {
+		out = append(out, selfNS(t, typ))
+	}
+	return out
+}
+
+var memberPID = regexp.MustCompile(`(\d+)(?: \([^)]*\))?`)
+
+// textMembers reads the "pids joined ..., left ..." part of a "~" line.
+func textMembers(line string) (joined, left []int) {
+	for _, part := range strings.Split(line, "; ") {
+		if i := strings.Index(part, "pids joined "); i >= 0 {
+			part = part[i:]
+		} else if i := strings.Index(part, "pids left "); i >= 0 {
+			part = part[i:]
+		} else {
+			continue
+		}
+		target := &joined
+		for _, word := range strings.Split(strings.TrimPrefix(part, "pids "), ", ") {
+			if strings.HasPrefix(word, "left ") {
+				target = &left
+			}
+			word = strings.TrimPrefix(strings.TrimPrefix(word, "joined "), "left ")
+			if m := memberPID.FindStringSubmatch(word); m != nil {
+				n, _ := strconv.Atoi(m[1])
+				*target = append(*target, n)
+			}
+		}
+	}
+	return joined, left
+}
+
+// checkOurs compares the PIDs of ours that list holds with want.
+func checkOurs(t *testing.T, what string, list, ours, want []int) {
+	t.Helper()
+	var got []int
+	for _, p := range list {
+		if slices.Contains(ours, p) {
+			got = append(got, p)
+		}
+	}
+	slices.Sort(got)
+	want = slices.Sorted(slices.Values(want))
+	if !slices.Equal(got, want) {
+		t.Errorf("%s: our PIDs %v, want %v (list %v)", what, got, want, list)
+	}
+}
