@@ -105,6 +105,9 @@ func Parse(args []string) (*Config, error) {
 			return nil, usagef("invalid PID %q: a PID is a positive integer", a)
 		}
 	}
+	if err := checkWatchValue(args); err != nil {
+		return nil, err
+	}
 	err := fs.Parse(args)
 	if err != nil {
 		return nil, usagef("%s", strings.TrimSuffix(err.Error(), "\n"))

@@ -3,8 +3,10 @@ package cli
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -35,6 +37,23 @@ func parseInterval(s string) (time.Duration, error) {
 		return 0, usagef("--watch: invalid interval %q (want a positive duration such as 1s, 500ms or 2m)", s)
 	}
 	return d, nil
+}
+
+// checkWatchValue catches "--watch 2s": the interval of --watch is
+// optional, so it must be attached with "=", and "2s" would otherwise be
+// rejected as a PID.
+func checkWatchValue(args []string) error {
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "--watch" && i+1 < len(args) {
+			if _, err := time.ParseDuration(args[i+1]); err == nil {
+				return usagef("--watch: give the interval as --watch=%s", args[i+1])
+			}
+		}
+	}
+	return nil
 }
 
 // validateChanges enforces the rules of --diff and --watch.
@@ -127,7 +146,12 @@ func readScan(path string) (*model.Model, model.View, error) {
 	}
 	m, v, err := nsjson.DecodeWithView(f)
 	if err != nil {
-		return nil, model.View{}, usagef("--diff: %s: %s", path, strings.TrimPrefix(err.Error(), "nsjson: "))
+		msg := strings.TrimPrefix(err.Error(), "nsjson: ")
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) || errors.Is(err, io.ErrUnexpectedEOF) {
+			msg = "not a JSON document (" + msg + ")"
+		}
+		return nil, model.View{}, usagef("--diff: %s: %s", path, msg)
 	}
 	return m, v, nil
 }

@@ -43,6 +43,7 @@ func TestParseChanges(t *testing.T) {
 		{[]string{"--watch=-1s"}, `"-1s"`},
 		{[]string{"--watch=soon"}, `"soon"`},
 		{[]string{"--watch="}, "--watch"},
+		{[]string{"--watch", "2s"}, "--watch=2s"},
 		{[]string{"--diff=a", "--diff=b", "--diff=c"}, "not 3"},
 		{[]string{"--diff="}, "empty file name"},
 		{[]string{"--diff=a", "--output=list"}, "--output=list"},

@@ -309,3 +309,124 @@ func checkOurs(t *testing.T, what string, list, ours, want []int) {
 		t.Errorf("%s: our PIDs %v, want %v (list %v)", what, got, want, list)
 	}
 }
+
+// TestDiffRecycledInode: acceptance 2. An ipc namespace is saved, its
+// process exits, and uts namespaces are made until one gets the freed inode
+// number: the new scan reports a replacement, never a change of the ipc
+// namespace.
+func TestDiffRecycledInode(t *testing.T) {
+	nstest.RequireRoot(t)
+	dev := nsfsDev(t)
+	dir := nstest.TempDir(t)
+	first := nstest.StartHelper(t, &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWIPC}, "sleep")
+	ino := nstest.NS(t, first.PID, "ipc")
+	old := saveScan(t, dir, "old.json", strconv.Itoa(first.PID))
+	first.Kill()
+
+	// Inode numbers come from one allocator that hands out the lowest
+	// free number; an ipc namespace is freed by a kernel worker shortly
+	// after its last process exits, so a few tries suffice. Each miss is
+	// killed at once, freeing its number for the next try.
+	const tries = 2000
+	var reuser *nstest.Proc
+	for i := 0; i < tries && reuser == nil; i++ {
+		p := nstest.StartHelper(t, &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWUTS}, "sleep")
+		if nstest.NS(t, p.PID, "uts") == ino {
+			reuser = p
+			break
+		}
+		p.Kill()
+	}
+	if reuser == nil {
+		t.Skipf("the kernel did not reuse inode %d within %d new uts namespaces", ino, tries)
+	}
+
+	r := nstest.Run(t, "--diff="+old, strconv.Itoa(reuser.PID))
+	if r.Code != 3 {
+		t.Fatalf("exit %d, want 3: %s", r.Code, r.Stderr)
+	}
+	want := fmt.Sprintf("! uts {%d %d}: replaces ipc {%d %d} (type, nsid); owner {%d %d}; pids %d (nshelper); was pids %d (nshelper)",
+		dev, ino, dev, ino, dev, selfNS(t, "user"), reuser.PID, first.PID)
+	if got := textChanges(t, r.Stdout)[ino]; got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+
+	r = nstest.Run(t, "--diff="+old, strconv.Itoa(reuser.PID), "--output=json")
+	var doc diffDoc
+	if err := json.Unmarshal([]byte(r.Stdout), &doc); err != nil || r.Code != 3 {
+		t.Fatalf("exit %d, %v:\n%s", r.Code, err, r.Stdout)
+	}
+	found := 0
+	for _, c := range doc.Changes {
+		if c.Inode != ino {
+			continue
+		}
+		found++
+		if c.Change != "replaced" || c.Type != "uts" || c.Old == nil || c.Old.Type != "ipc" ||
+			!slices.Equal(c.Because, []string{"type", "nsid"}) || !slices.Equal(c.PIDs.Joined, []int{reuser.PID}) || !slices.Equal(c.PIDs.Left, []int{first.PID}) {
+			t.Errorf("inode %d: %+v", ino, c)
+		}
+	}
+	if found != 1 {
+		t.Errorf("inode %d is in %d changes, want 1", ino, found)
+	}
+}
+
+// TestDiffBadInput: acceptance 4. One line on stderr naming the input,
+// exit 2, nothing on stdout.
+func TestDiffBadInput(t *testing.T) {
+	nstest.RequireRoot(t)
+	dir := nstest.TempDir(t)
+	good := saveScan(t, dir, "good.json", strconv.Itoa(os.Getpid()))
+	write := func(name, text string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	data, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newer := write("newer.json", strings.Replace(string(data), `"schema_version": 1`, `"schema_version": 2`, 1))
+	notJSON := write("notes.txt", "net {4 4026531833}\n")
+	otherJSON := write("other.json", `{"schema_version": 1, "changes": []}`)
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "missing.json")
+
+	for _, c := range []struct {
+		name  string
+		args  []string
+		names []string
+	}{
+		{"not JSON", []string{"--diff=" + notJSON}, []string{notJSON}},
+		{"other JSON", []string{"--diff=" + good, "--diff=" + otherJSON}, []string{otherJSON, "not a namespaces_of document"}},
+		{"newer schema_version", []string{"--diff=" + newer}, []string{newer, "schema_version 2"}},
+		{"missing file", []string{"--diff=" + missing}, []string{missing}},
+		{"directory", []string{"--diff=" + dir}, []string{dir, "not a regular file"}},
+		{"FIFO", []string{"--diff=" + fifo, "--output=json"}, []string{fifo, "not a regular file"}},
+		{"--diff with --watch", []string{"--diff=" + good, "--watch"}, []string{"--diff", "--watch"}},
+		{"three files", []string{"--diff=" + good, "--diff=" + good, "--diff=" + good}, []string{"--diff"}},
+		{"zero interval", []string{"--watch=0s"}, []string{"--watch", "0s"}},
+		{"bad interval", []string{"--watch=fast"}, []string{"--watch", "fast"}},
+		{"--diff with --output=dot", []string{"--diff=" + good, "--output=dot"}, []string{"--output=dot"}},
+		{"view differs from the saved one", []string{"--diff=" + good, "--pidns"}, []string{good, "--pidns"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := nstest.Run(t, c.args...)
+			lines := stderrLines(r.Stderr)
+			if r.Code != 2 || r.Stdout != "" || len(lines) != 1 {
+				t.Fatalf("%q: exit %d, stdout %q, stderr %q; want 2, nothing, one line", c.args, r.Code, r.Stdout, r.Stderr)
+			}
+			for _, name := range c.names {
+				if !strings.Contains(lines[0], name) {
+					t.Errorf("stderr %q does not name %q", lines[0], name)
+				}
+			}
+		})
+	}
+}
