@@ -92,7 +92,7 @@ func TestCompare(t *testing.T) {
 		{"maps and visibility", func(m *model.Model) {
 			m.Namespaces[id(2)].UIDMap = []procfs.IDRange{{Inside: 0, Outside: 1000, Count: 1}}
 			m.Namespaces[id(2)].GIDMap = []procfs.IDRange{{Inside: 0, Outside: 1000, Count: 1}} // was unknown
-			m.Namespaces[id(20)].Owner = nsfs.ID{}                                               // no longer visible
+			m.Namespaces[id(20)].Owner = nsfs.ID{}                                              // no longer visible
 		}, Options{}, "changed user 2 fields [uid_map]\nchanged net 20 fields [owner]\n"},
 		{"inode reused for another type", func(m *model.Model) {
 			m.Namespaces[id(11)] = &model.Namespace{ID: id(11), Type: nsfs.IPC, NSID: 140, Owner: id(1), PIDs: []int{100}}
