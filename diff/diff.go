@@ -125,37 +125,58 @@ func Compare(old, new *model.Model, opts Options) []Change {
 	if !opts.KeepScanner {
 		skipOld, skipNew = old.ScannerPID, new.ScannerPID
 	}
-	var changes []Change
-	for _, ns := range order(old, new, oldNS, newNS, opts.View) {
-		o, n := oldNS[ns.ID], newNS[ns.ID]
-		c := Change{Old: o, New: n}
-		switch {
-		case o == nil:
-			c.Kind = Added
-			c.fill(nil, n, 0, skipNew, false)
-		case n == nil:
-			c.Kind = Removed
-			c.fill(o, nil, skipOld, 0, false)
-		default:
-			if c.Because = replacedBecause(o, n); c.Because != nil {
-				c.Kind = Replaced
-				c.fill(o, n, skipOld, skipNew, false)
-				break
-			}
-			c.Kind = Changed
-			c.fill(o, n, skipOld, skipNew, true)
-			for _, f := range Fields {
-				if f.Differs(o, n) {
-					c.Fields = append(c.Fields, f.Name)
-				}
-			}
-			if c.PIDs.Empty() && c.Threads.Empty() && c.Holders.Empty() && c.Fields == nil {
-				continue
-			}
+	byID := map[nsfs.ID]Change{}
+	for id, o := range oldNS {
+		if c, differs := compareOne(o, newNS[id], skipOld, skipNew); differs {
+			byID[id] = c
 		}
-		changes = append(changes, c)
+	}
+	for id, n := range newNS {
+		if _, both := oldNS[id]; !both {
+			byID[id], _ = compareOne(nil, n, skipOld, skipNew)
+		}
+	}
+	if len(byID) == 0 {
+		return nil // and no tree to build
+	}
+	changes := make([]Change, 0, len(byID))
+	for _, ns := range order(old, new, oldNS, newNS, opts.View) {
+		if c, ok := byID[ns.ID]; ok {
+			changes = append(changes, c)
+		}
 	}
 	return changes
+}
+
+// compareOne compares the two sightings of one identity (either may be nil)
+// and reports whether they differ.
+func compareOne(o, n *model.Namespace, skipOld, skipNew int) (Change, bool) {
+	c := Change{Old: o, New: n}
+	switch {
+	case o == nil:
+		c.Kind = Added
+		c.fill(nil, n, 0, skipNew, false)
+	case n == nil:
+		c.Kind = Removed
+		c.fill(o, nil, skipOld, 0, false)
+	default:
+		if c.Because = replacedBecause(o, n); c.Because != nil {
+			c.Kind = Replaced
+			c.fill(o, n, skipOld, skipNew, false)
+			break
+		}
+		c.Kind = Changed
+		c.fill(o, n, skipOld, skipNew, true)
+		for _, f := range Fields {
+			if f.Differs(o, n) {
+				c.Fields = append(c.Fields, f.Name)
+			}
+		}
+		if c.PIDs.Empty() && c.Threads.Empty() && c.Holders.Empty() && c.Fields == nil {
+			return c, false
+		}
+	}
+	return c, true
 }
 
 // Equal reports whether Compare finds nothing that differs.
@@ -187,6 +208,9 @@ func replacedBecause(o, n *model.Namespace) []string {
 // of o counts as removed and everything of n as added. Either may be nil.
 // The scanning processes skipO and skipN are left out.
 func (c *Change) fill(o, n *model.Namespace, skipO, skipN int, same bool) {
+	if same && unchanged(o, n, skipO, skipN) {
+		return // the common case: nothing to copy or sort
+	}
 	op, ot, oh := lists(o, skipO)
 	np, nt, nh := lists(n, skipN)
 	if !same {
@@ -198,6 +222,24 @@ func (c *Change) fill(o, n *model.Namespace, skipO, skipN int, same bool) {
 	c.PIDs = delta(op, np, cmp.Compare[int])
 	c.Threads = delta(ot, nt, compareThreads)
 	c.Holders = delta(oh, nh, compareHolders)
+}
+
+// unchanged reports whether o and n have the same members and holders,
+// with neither scanner among them (or the same scanner in both).
+func unchanged(o, n *model.Namespace, skipO, skipN int) bool {
+	if !slices.Equal(o.PIDs, n.PIDs) || !slices.Equal(o.Threads, n.Threads) || !slices.Equal(o.Holders, n.Holders) {
+		return false
+	}
+	if skipO == skipN {
+		return true
+	}
+	for _, skip := range []int{skipO, skipN} {
+		if skip != 0 && (slices.Contains(o.PIDs, skip) || slices.ContainsFunc(o.Threads, func(t model.Thread) bool { return t.PID == skip }) ||
+			slices.ContainsFunc(o.Holders, func(h model.Holder) bool { return h.PID == skip })) {
+			return false
+		}
+	}
+	return true
 }
 
 // lists returns sorted copies of ns's members and holders without those of
