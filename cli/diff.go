@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -100,14 +101,14 @@ func runDiff(cfg *Config, env Env) int {
 		if cur, newView, err = readScan(newSource); err != nil {
 			return fail(env, err)
 		}
-		if view, err = filesView(cfg, oldView, newView); err != nil {
+		if view, err = filesView(cfg, env, oldView, newView); err != nil {
 			return fail(env, err)
 		}
 	} else {
-		if view, err = savedView(cfg, oldView); err != nil {
+		if view, err = savedView(cfg, env, oldView); err != nil {
 			return fail(env, err)
 		}
-		if cur, err = scanLike(cfg, old, view); err != nil {
+		if cur, err = scanLike(cfg, env, old, view); err != nil {
 			return fail(env, err)
 		}
 		reportSkipped(env.Stderr, cur, cfg.Verbose)
@@ -158,7 +159,7 @@ func readScan(path string) (*model.Model, model.View, error) {
 
 // commandLineView is the view the command line asks for, and whether it
 // asks for one at all.
-func commandLineView(cfg *Config) (model.View, bool, error) {
+func commandLineView(cfg *Config, env Env) (model.View, bool, error) {
 	v := model.View{Types: cfg.Namespaces}
 	if cfg.PIDNS {
 		v = model.View{Hierarchy: model.PIDHierarchy}
@@ -168,7 +169,7 @@ func commandLineView(cfg *Config) (model.View, bool, error) {
 	}
 	if cfg.SubtreePID != 0 {
 		var err error
-		if v.Subtree, err = namespaceOf(cfg.SubtreePID, cfg.PIDNS); err != nil {
+		if v.Subtree, err = subtreeRoot(env, cfg); err != nil {
 			return v, true, err
 		}
 	}
@@ -177,8 +178,8 @@ func commandLineView(cfg *Config) (model.View, bool, error) {
 
 // savedView is the view a new scan is compared in: the saved document's.
 // The command line may repeat it, not change it.
-func savedView(cfg *Config, saved model.View) (model.View, error) {
-	v, given, err := commandLineView(cfg)
+func savedView(cfg *Config, env Env, saved model.View) (model.View, error) {
+	v, given, err := commandLineView(cfg, env)
 	if err != nil {
 		return v, err
 	}
@@ -191,8 +192,8 @@ func savedView(cfg *Config, saved model.View) (model.View, error) {
 // filesView is the view two saved scans are compared in: the command
 // line's, or else the one both were saved with (their subtrees aside,
 // which are inode numbers of each scan's own host and time).
-func filesView(cfg *Config, a, b model.View) (model.View, error) {
-	v, given, err := commandLineView(cfg)
+func filesView(cfg *Config, env Env, a, b model.View) (model.View, error) {
+	v, given, err := commandLineView(cfg, env)
 	if given || err != nil {
 		return v, err
 	}
@@ -206,10 +207,7 @@ func filesView(cfg *Config, a, b model.View) (model.View, error) {
 // scanLike makes a new scan that finds what the saved scan could have
 // found: its hierarchy, and the discovery of --search-tasks and
 // --deep-scan when the saved scan used them (its sources say so).
-func scanLike(cfg *Config, saved *model.Model, view model.View) (*model.Model, error) {
-	if err := checkProcesses(cfg); err != nil {
-		return nil, err
-	}
+func scanLike(cfg *Config, env Env, saved *model.Model, view model.View) (*model.Model, error) {
 	like := *cfg
 	like.PIDNS = view.Hierarchy == model.PIDHierarchy
 	for _, s := range saved.Sources {
@@ -223,14 +221,20 @@ func scanLike(cfg *Config, saved *model.Model, view model.View) (*model.Model, e
 	if len(like.PIDs) > 0 && (like.DeepScan || like.SearchTasks) {
 		return nil, usagef("--diff: %s was saved with --deep-scan or --search-tasks, which PID arguments cannot be combined with", cfg.Diff[0])
 	}
-	return scanForChanges(&like)
+	m, err := scanForChanges(&like, env)
+	var missing *discover.NoSuchProcessError
+	if errors.As(err, &missing) {
+		err = usagef("%v", err)
+	}
+	return m, err
 }
 
 // scanForChanges scans for --diff and --watch: command names are read for
 // the text output.
-func scanForChanges(cfg *Config) (*model.Model, error) {
+func scanForChanges(cfg *Config, env Env) (*model.Model, error) {
 	opts := scanOptions(cfg)
 	opts.Comm = true
+	opts.ProcRoot = env.ProcRoot
 	m, err := discover.Scan(opts)
 	if err != nil {
 		return nil, err
@@ -240,13 +244,34 @@ func scanForChanges(cfg *Config) (*model.Model, error) {
 	return m, nil
 }
 
+// scanLive scans for --watch. A PID argument that names no process is a
+// usage error on the first scan; later, that process has exited: it is
+// dropped from cfg.PIDs, and once none is left the scans are empty.
+func scanLive(cfg *Config, env Env, first bool) (*model.Model, error) {
+	for {
+		if !first && cfg.PIDs != nil && len(cfg.PIDs) == 0 {
+			return model.New(), nil
+		}
+		m, err := scanForChanges(cfg, env)
+		var missing *discover.NoSuchProcessError
+		switch {
+		case errors.As(err, &missing) && first:
+			return nil, usagef("%v", err)
+		case errors.As(err, &missing):
+			cfg.PIDs = slices.DeleteFunc(slices.Clone(cfg.PIDs), func(p int) bool { return p == missing.PID })
+			if len(cfg.PIDs) == 0 {
+				cfg.PIDs = []int{} // not nil: that would scan every process
+			}
+			continue
+		}
+		return m, err
+	}
+}
+
 // runWatch rescans every interval and prints what changed, until SIGINT or
 // SIGTERM.
 func runWatch(cfg *Config, env Env) int {
-	if err := checkProcesses(cfg); err != nil {
-		return fail(env, err)
-	}
-	view, _, err := commandLineView(cfg)
+	view, _, err := commandLineView(cfg, env)
 	if err != nil {
 		return fail(env, err)
 	}
@@ -254,6 +279,7 @@ func runWatch(cfg *Config, env Env) int {
 	defer stop()
 
 	out := bufio.NewWriterSize(env.Stdout, 64*1024)
+	live := *cfg // its PIDs shrink as the processes watched exit
 	scans := 0
 	var took time.Duration
 	err = watch.Run(ctx, watch.Options{
@@ -261,7 +287,7 @@ func runWatch(cfg *Config, env Env) int {
 		Compare:  diff.Options{View: view},
 		Scan: func() (*model.Model, error) {
 			start := time.Now()
-			m, err := scanForChanges(cfg)
+			m, err := scanLive(&live, env, scans == 0)
 			took = time.Since(start)
 			if err == nil && scans == 0 {
 				reportSkipped(env.Stderr, m, cfg.Verbose)
