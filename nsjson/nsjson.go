@@ -275,23 +275,10 @@ func nsDocOf(ns *model.Namespace) (nsDoc, error) {
 		d.OwnerVisible = &visible
 	}
 	for _, t := range ns.Threads {
-		d.Threads = append(d.Threads, threadDoc{TID: t.TID, PID: t.PID})
+		d.Threads = append(d.Threads, ThreadOf(t))
 	}
 	for _, h := range ns.Holders {
-		hd := holderDoc{
-			Kind:    string(h.Kind),
-			PID:     nullInt(h.PID, 0),
-			Path:    nullString(h.Path),
-			MountNS: nullRef(h.MountNS),
-			Of:      nullRef(h.Of),
-		}
-		// fd 0 is a real descriptor for fd and socket holders; for other
-		// kinds 0 means "not applicable".
-		if h.Kind == model.HolderFD || h.Kind == model.HolderSocket || h.FD != 0 {
-			fd := h.FD
-			hd.FD = &fd
-		}
-		d.Holders = append(d.Holders, hd)
+		d.Holders = append(d.Holders, HolderOf(h))
 	}
 	return d, nil
 }

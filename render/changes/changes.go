@@ -29,6 +29,7 @@ import (
 	"github.com/namespaces-of/namespaces_of/diff"
 	"github.com/namespaces-of/namespaces_of/model"
 	"github.com/namespaces-of/namespaces_of/nsfs"
+	"github.com/namespaces-of/namespaces_of/nsjson"
 	"github.com/namespaces-of/namespaces_of/procfs"
 )
 
@@ -276,33 +277,28 @@ type scanDoc struct {
 }
 
 type changeDoc struct {
-	Time    *string             `json:"time,omitempty"`
-	Change  diff.Kind           `json:"change"`
-	Type    string              `json:"type"`
-	Device  uint64              `json:"device"`
-	Inode   uint64              `json:"inode"`
-	Old     *nsDoc              `json:"old"`
-	New     *nsDoc              `json:"new"`
-	Because []string            `json:"because"`
-	PIDs    deltaDoc[int]       `json:"pids"`
-	Threads deltaDoc[threadDoc] `json:"threads"`
-	Holders holdersDoc          `json:"holders"`
-	Fields  []string            `json:"fields"`
+	Time    *string                 `json:"time,omitempty"`
+	Change  diff.Kind               `json:"change"`
+	Type    string                  `json:"type"`
+	Device  uint64                  `json:"device"`
+	Inode   uint64                  `json:"inode"`
+	Old     *nsDoc                  `json:"old"`
+	New     *nsDoc                  `json:"new"`
+	Because []string                `json:"because"`
+	PIDs    deltaDoc[int]           `json:"pids"`
+	Threads deltaDoc[nsjson.Thread] `json:"threads"`
+	Holders holdersDoc              `json:"holders"`
+	Fields  []string                `json:"fields"`
 }
 
 type nsDoc struct {
-	Type       string     `json:"type"`
-	NSID       *uint64    `json:"nsid"`
-	Parent     *ref       `json:"parent"`
-	Owner      *ref       `json:"owner"`
-	CreatorUID *int64     `json:"creator_uid"`
-	UIDMap     [][]uint32 `json:"uid_map"`
-	GIDMap     [][]uint32 `json:"gid_map"`
-}
-
-type ref struct {
-	Device uint64 `json:"device"`
-	Inode  uint64 `json:"inode"`
+	Type       string      `json:"type"`
+	NSID       *uint64     `json:"nsid"`
+	Parent     *nsjson.Ref `json:"parent"`
+	Owner      *nsjson.Ref `json:"owner"`
+	CreatorUID *int64      `json:"creator_uid"`
+	UIDMap     [][]uint32  `json:"uid_map"`
+	GIDMap     [][]uint32  `json:"gid_map"`
 }
 
 type deltaDoc[T any] struct {
@@ -310,23 +306,9 @@ type deltaDoc[T any] struct {
 	Left   []T `json:"left"`
 }
 
-type threadDoc struct {
-	TID int `json:"tid"`
-	PID int `json:"pid"`
-}
-
 type holdersDoc struct {
-	Added   []holderDoc `json:"added"`
-	Removed []holderDoc `json:"removed"`
-}
-
-type holderDoc struct {
-	Kind    string  `json:"kind"`
-	PID     *int    `json:"pid"`
-	FD      *int    `json:"fd"`
-	Path    *string `json:"path"`
-	MountNS *ref    `json:"mount_ns"`
-	Of      *ref    `json:"of"`
+	Added   []nsjson.Holder `json:"added"`
+	Removed []nsjson.Holder `json:"removed"`
 }
 
 // JSON writes one document holding every change; oldSource and newSource
@@ -416,8 +398,8 @@ func changeDocOf(c *diff.Change) changeDoc {
 		New:     nsDocOf(c.New),
 		Because: orEmpty(c.Because),
 		PIDs:    deltaDoc[int]{Joined: orEmpty(c.PIDs.Added), Left: orEmpty(c.PIDs.Removed)},
-		Threads: deltaDoc[threadDoc]{Joined: threadDocs(c.Threads.Added), Left: threadDocs(c.Threads.Removed)},
-		Holders: holdersDoc{Added: holderDocs(c.Holders.Added), Removed: holderDocs(c.Holders.Removed)},
+		Threads: deltaDoc[nsjson.Thread]{Joined: mapped(c.Threads.Added, nsjson.ThreadOf), Left: mapped(c.Threads.Removed, nsjson.ThreadOf)},
+		Holders: holdersDoc{Added: mapped(c.Holders.Added, nsjson.HolderOf), Removed: mapped(c.Holders.Removed, nsjson.HolderOf)},
 		Fields:  orEmpty(c.Fields),
 	}
 	return d
@@ -429,10 +411,10 @@ func nsDocOf(ns *model.Namespace) *nsDoc {
 	}
 	d := &nsDoc{
 		Type:   ns.Type.String(),
-		Parent: nullRef(ns.Parent),
-		Owner:  nullRef(ns.Owner),
-		UIDMap: idMapDoc(ns.UIDMap),
-		GIDMap: idMapDoc(ns.GIDMap),
+		Parent: nsjson.NullRef(ns.Parent),
+		Owner:  nsjson.NullRef(ns.Owner),
+		UIDMap: nsjson.IDMap(ns.UIDMap),
+		GIDMap: nsjson.IDMap(ns.GIDMap),
 	}
 	if ns.NSID != 0 {
 		nsid := ns.NSID
@@ -445,55 +427,20 @@ func nsDocOf(ns *model.Namespace) *nsDoc {
 	return d
 }
 
-func threadDocs(list []model.Thread) []threadDoc {
-	out := make([]threadDoc, len(list))
-	for i, t := range list {
-		out[i] = threadDoc{TID: t.TID, PID: t.PID}
-	}
-	return out
-}
-
-func holderDocs(list []model.Holder) []holderDoc {
-	out := make([]holderDoc, len(list))
-	for i, h := range list {
-		d := holderDoc{Kind: string(h.Kind), Path: nullString(h.Path), MountNS: nullRef(h.MountNS), Of: nullRef(h.Of)}
-		if h.PID != 0 {
-			pid := h.PID
-			d.PID = &pid
-		}
-		// fd 0 is a real descriptor for fd and socket holders.
-		if h.Kind == model.HolderFD || h.Kind == model.HolderSocket {
-			fd := h.FD
-			d.FD = &fd
-		}
-		out[i] = d
-	}
-	return out
-}
-
-func idMapDoc(ranges []procfs.IDRange) [][]uint32 {
-	if ranges == nil {
-		return nil
-	}
-	out := make([][]uint32, len(ranges))
-	for i, r := range ranges {
-		out[i] = []uint32{r.Inside, r.Outside, r.Count}
-	}
-	return out
-}
-
-func nullRef(id nsfs.ID) *ref {
-	if id.IsZero() {
-		return nil
-	}
-	return &ref{Device: id.Dev, Inode: id.Ino}
-}
-
 func nullString(s string) *string {
 	if s == "" {
 		return nil
 	}
 	return &s
+}
+
+// mapped returns f of each element of list, [] (not null) for none.
+func mapped[T, U any](list []T, f func(T) U) []U {
+	out := make([]U, len(list))
+	for i, x := range list {
+		out[i] = f(x)
+	}
+	return out
 }
 
 func orEmpty[T any](list []T) []T {
