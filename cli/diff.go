@@ -111,6 +111,9 @@ func runDiff(cfg *Config, env Env) int {
 		if cur, err = scanLike(cfg, env, old, view); err != nil {
 			return fail(env, err)
 		}
+		if cfg.Verbose {
+			reportSources(env.Stderr, cur)
+		}
 		reportSkipped(env.Stderr, cur, cfg.Verbose)
 	}
 
