@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -79,13 +80,16 @@ func TestRun(t *testing.T) {
 // scans, 5.6 to 6.2 after 1,000, 5.8 after 8,000), so RSS may be up to
 // 2 MiB above what it was after 10 scans; fds and goroutines must be equal.
 //
-// With NAMESPACES_OF_SOAK_SCANS=N (.ci/watch-soak), it makes N whole-host
-// scans instead.
+// With NAMESPACES_OF_SOAK_SCANS=N (.ci/watch-soak), it makes N scans of
+// this process and 100 children instead. Whole-host scans would measure the
+// host: on a shared machine its process count changes, and with it the size
+// of each scan's model.
 func TestFlat(t *testing.T) {
 	const first = 10
 	total, pids := 1000, []int{os.Getpid()}
 	if n, err := strconv.Atoi(os.Getenv("NAMESPACES_OF_SOAK_SCANS")); err == nil && n > first {
-		total, pids = n, nil
+		total = n
+		pids = append(pids, sleepers(t, 100)...)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -125,6 +129,20 @@ func TestFlat(t *testing.T) {
 	if n := runtime.NumGoroutine(); n > goroutines {
 		t.Errorf("%d goroutines before, %d after", goroutines, n)
 	}
+}
+
+// sleepers starts n processes that wait until the test ends.
+func sleepers(t *testing.T, n int) []int {
+	var pids []int
+	for range n {
+		cmd := exec.Command("sleep", "infinity")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		pids = append(pids, cmd.Process.Pid)
+	}
+	return pids
 }
 
 type resources struct {
