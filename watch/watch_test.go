@@ -66,7 +66,7 @@ func TestRun(t *testing.T) {
 // TestFlat: acceptance 3's second half. After 1,000 rescans the process
 // holds the memory, file descriptors and goroutines it held after the first
 // 10. The scans are real but limited to this process, to keep the test
-// short; .ci/watch-soak runs the binary over whole-host scans for longer.
+// short; .ci/watch-soak runs it longer (see below).
 //
 // Memory is measured after a forced collection that returns freed memory to
 // the kernel. What the watcher holds, the live heap, must stay within 64 KiB
