@@ -82,7 +82,7 @@ const (
 	HolderBindMount    HolderKind = "bind-mount" // an nsfs bind mount
 	HolderPIDChildren  HolderKind = "pid_for_children"
 	HolderTimeChildren HolderKind = "time_for_children"
-	HolderDescendant   HolderKind = "descendant"  // parent or owner of another namespace
+	HolderDescendant   HolderKind = "descendant"  // parent or owner of another namespace; see [Model.DescendantHolders]
 	HolderKernelList   HolderKind = "kernel-list" // only the kernel's namespace list knows it
 )
 

@@ -65,9 +65,9 @@ func (m *Model) Forest(v View) []*Node {
 			continue
 		}
 		up := ns.Parent
-		if v.Hierarchy == UserHierarchy && ns.Type != nsfs.User {
-			up = ns.Owner
-			if up.IsZero() {
+		if v.Hierarchy == UserHierarchy {
+			up = ns.OwningUser()
+			if up.IsZero() && ns.Type != nsfs.User {
 				orphans = append(orphans, ns)
 				continue
 			}
@@ -149,19 +149,6 @@ func sortSiblings(list []*Namespace) {
 		}
 		return a.ID.Less(b.ID)
 	})
-}
-
-// Descendants returns the namespaces whose parent or owner is id, in
-// sibling order. Being an ancestor is itself a reason a namespace exists.
-func (m *Model) Descendants(id nsfs.ID) []*Namespace {
-	var out []*Namespace
-	for _, ns := range m.Namespaces {
-		if ns.Parent == id || ns.Owner == id {
-			out = append(out, ns)
-		}
-	}
-	sortSiblings(out)
-	return out
 }
 
 // Normalize sorts every member and holder list, so that the model (and

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os/user"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode"
@@ -175,7 +174,7 @@ func Render(w io.Writer, m *model.Model, v model.View, opts Options) error {
 		}
 		rows = append(rows, head)
 	}
-	for _, ns := range namespaces(m, v) {
+	for _, ns := range m.Select(v).ByID() {
 		r := rowOf(m, ns, userName)
 		var cells []string
 		for _, c := range cols {
@@ -251,23 +250,6 @@ func escape(s string, raw bool) string {
 	return b.String()
 }
 
-// namespaces returns the view's namespaces by inode, then device.
-func namespaces(m *model.Model, v model.View) []*model.Namespace {
-	var out []*model.Namespace
-	var walk func([]*model.Node)
-	walk = func(nodes []*model.Node) {
-		for _, n := range nodes {
-			if n.NS != nil {
-				out = append(out, n.NS)
-			}
-			walk(n.Children)
-		}
-	}
-	walk(m.Forest(v))
-	sort.Slice(out, func(i, j int) bool { return out[i].ID.Less(out[j].ID) })
-	return out
-}
-
 // row holds what the cells of one namespace are made from.
 type row struct {
 	ns       *model.Namespace
@@ -341,10 +323,7 @@ func (r row) cell(c Column) string {
 			return inode(ns.Parent)
 		}
 	case Owner:
-		if ns.Type == nsfs.User {
-			return inode(ns.Parent)
-		}
-		return inode(ns.Owner)
+		return inode(ns.OwningUser())
 	case Holders:
 		return holders(ns.Holders)
 	case Path:
@@ -396,17 +375,9 @@ func inode(id nsfs.ID) string {
 
 // holders summarises holders as kind:count, kinds in the model's order.
 func holders(list []model.Holder) string {
-	var kinds []model.HolderKind
-	count := map[model.HolderKind]int{}
-	for _, h := range list {
-		if count[h.Kind] == 0 {
-			kinds = append(kinds, h.Kind)
-		}
-		count[h.Kind]++
-	}
 	var parts []string
-	for _, k := range kinds {
-		parts = append(parts, fmt.Sprintf("%s:%d", k, count[k]))
+	for _, c := range model.CountHolders(list) {
+		parts = append(parts, fmt.Sprintf("%s:%d", c.Kind, c.Count))
 	}
 	return strings.Join(parts, ",")
 }

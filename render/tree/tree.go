@@ -309,16 +309,12 @@ func (r *renderer) memberLine(id int, ind int) {
 
 // holders writes the "held by" lines of ns: its stored holders, then, for
 // a namespace no process is in, its non-leader threads, then, for a
-// namespace with nothing else keeping it, the namespaces it is an ancestor
-// (parent or owner) of. Threads of a process whose leader exited are members
-// of every namespace they are in; they explain a namespace only where no
-// process does.
+// namespace with nothing else keeping it, [Model.DescendantHolders].
+// Threads of a process whose leader exited are members of every namespace
+// they are in; they explain a namespace only where no process does.
 func (r *renderer) holders(ns *model.Namespace, ind int) {
 	for i := range ns.Holders {
-		r.indent(ind)
-		r.bw.WriteString("held by ")
-		r.holder(&ns.Holders[i])
-		r.bw.WriteByte('\n')
+		r.holderLine(&ns.Holders[i], ind)
 	}
 	for _, t := range ns.Threads {
 		if t.TID == t.PID || len(ns.PIDs) > 0 {
@@ -331,17 +327,16 @@ func (r *renderer) holders(ns *model.Namespace, ind int) {
 		r.int(int64(t.PID))
 		r.bw.WriteByte('\n')
 	}
-	if len(ns.PIDs) > 0 || len(ns.Threads) > 0 || len(ns.Holders) > 0 {
-		return
+	for _, h := range r.m.DescendantHolders(ns) {
+		r.holderLine(&h, ind)
 	}
-	for _, d := range r.m.Descendants(ns.ID) {
-		r.indent(ind)
-		r.bw.WriteString("held by ancestor of ")
-		r.bw.WriteString(d.Type.String())
-		r.bw.WriteByte(' ')
-		r.bw.WriteString(d.ID.String())
-		r.bw.WriteByte('\n')
-	}
+}
+
+func (r *renderer) holderLine(h *model.Holder, ind int) {
+	r.indent(ind)
+	r.bw.WriteString("held by ")
+	r.holder(h)
+	r.bw.WriteByte('\n')
 }
 
 // holder writes the text of one stored holder after "held by ".
@@ -370,8 +365,7 @@ func (r *renderer) holder(h *model.Holder) {
 	case model.HolderKernelList:
 		r.bw.WriteString("kernel list only")
 	case model.HolderDescendant:
-		// Normally computed at render time (see holders), but a model
-		// may store it explicitly.
+		// Derived (see holders), or stored by whoever built the model.
 		r.bw.WriteString("ancestor of ")
 		if d := r.m.Namespaces[h.Of]; d != nil {
 			r.bw.WriteString(d.Type.String())
