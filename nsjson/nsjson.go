@@ -1,7 +1,8 @@
-// Package nsjson writes a scan (a *model.Model) as one JSON document and
+// Package nsjson writes a scan (a [*model.Model]) as one JSON document and
 // reads such a document back into a model. The format is documented in
-// docs/json.md and described by the JSON Schema in schema.json (copied to
-// docs/namespaces_of.schema.json).
+// docs/json.md and described by the JSON Schema that package
+// [github.com/namespaces-of/namespaces_of/nsjson/schema] holds (copied to
+// docs/namespaces_of.schema.json) and validates against.
 //
 // Encoding the full view and decoding again gives back the same model (after
 // model.Normalize, and with empty member lists read back as nil), so the JSON
@@ -29,7 +30,7 @@ import (
 const SchemaVersion = 1
 
 // The document's shape. Field order is key order, so it is part of the
-// format: keep it in step with docs/json.md and schema.json.
+// format: keep it in step with docs/json.md and nsjson/schema/schema.json.
 type document struct {
 	SchemaVersion int         `json:"schema_version"`
 	ToolVersion   *string     `json:"tool_version"`
