@@ -55,7 +55,7 @@ type Node struct {
 //   - last, in the user hierarchy, the "invisible ancestor" pseudo node
 //     holding namespaces whose owner is not visible (omitted when empty).
 //
-// With v.Subtree set, the single tree rooted there is returned, or nothing
+// With [View.Subtree] set, the single tree rooted there is returned, or nothing
 // if that namespace is not in the model.
 func (m *Model) Forest(v View) []*Node {
 	children := map[nsfs.ID][]*Namespace{}

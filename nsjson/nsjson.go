@@ -4,9 +4,12 @@
 // [github.com/namespaces-of/namespaces_of/nsjson/schema] holds (copied to
 // docs/namespaces_of.schema.json) and validates against.
 //
-// Encoding the full view and decoding again gives back the same model (after
-// model.Normalize, and with empty member lists read back as nil), so the JSON
-// can stand in for a scan: save it on one host, render it on another.
+// # Round trip
+//
+// Encoding the full view with [Encode] and reading it with [Decode] gives
+// back the same model (after [model.Model.Normalize], and with empty member
+// lists read back as nil), so the JSON can stand in for a scan: save it on
+// one host, render it on another.
 package nsjson
 
 import (
@@ -117,10 +120,10 @@ type sourceDoc struct {
 }
 
 // Encode writes the part of m that v shows as one indented JSON document
-// followed by a newline. The namespaces are those in m.Forest(v); their
-// parent and owner references may name namespaces outside the view. m is
-// not modified; member and holder lists are written sorted, as
-// model.Normalize would leave them.
+// followed by a newline. The namespaces are those [model.Model.Select]
+// selects for v, by inode; their parent and owner references may name
+// namespaces outside the view. m is not modified; member and holder lists
+// are written sorted, as [model.Model.Normalize] would leave them.
 func Encode(w io.Writer, m *model.Model, v model.View) error {
 	if m == nil {
 		return errors.New("nsjson: nil model")

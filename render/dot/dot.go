@@ -2,7 +2,11 @@
 //
 //	namespaces_of --output=dot | dot -Tsvg > ns.svg
 //
-// draws the hierarchy. The layout is described in docs/dot.md:
+// draws the hierarchy.
+//
+// # Layout
+//
+// The layout is described in docs/dot.md:
 //   - each user namespace is a cluster holding its own node, the
 //     namespaces it owns, and the clusters of its child user namespaces, so
 //     nesting in the picture is ownership;
@@ -13,8 +17,8 @@
 //     a pseudo node, "invisible ancestor user NS";
 //   - nodes are labelled with type, inode, member count and holders.
 //
-// Nodes, clusters and edges are written in model.Forest order, so the same
-// model gives the same text.
+// Nodes, clusters and edges are written in the order of
+// [model.Model.Forest], so the same model gives the same text.
 package dot
 
 import (
@@ -35,7 +39,8 @@ const header = `digraph namespaces_of {
 	edge [arrowsize=0.7];
 `
 
-// Render writes the view of m as one DOT digraph.
+// Render writes the view of m, as [model.Model.Select] selects it, as one
+// DOT digraph.
 func Render(w io.Writer, m *model.Model, v model.View) error {
 	if m == nil {
 		return fmt.Errorf("dot: nil model")

@@ -1,5 +1,5 @@
-// Package list renders a scan as a table with one row per namespace, in the
-// manner of lsns(8): aligned columns by default, or raw (single-space
+// Package list renders a scan as a table with one row per namespace (see
+// [Render]), in the manner of lsns(8): aligned columns by default, or raw (single-space
 // separated, escaped) for scripts.
 package list
 
@@ -93,7 +93,7 @@ func (c Column) Help() string {
 }
 
 // ParseColumns parses a comma-separated list of column names, in any case.
-// A list starting with "+" adds to DefaultColumns, as with lsns -o. An
+// A list starting with "+" adds to [DefaultColumns], as with lsns -o. An
 // unknown or empty name is an error that names it and lists the valid ones.
 func ParseColumns(spec string) ([]Column, error) {
 	var out []Column
@@ -133,7 +133,7 @@ func parseColumn(name string) (Column, error) {
 
 // Options say how to render the table.
 type Options struct {
-	// Columns to show, in order; nil means DefaultColumns.
+	// Columns to show, in order; nil means [DefaultColumns].
 	Columns []Column
 	// NoHeadings leaves out the heading line.
 	NoHeadings bool
@@ -141,13 +141,13 @@ type Options struct {
 	// values empty, and escapes spaces and backslashes (as \x20, \x5c) so
 	// that every line splits into the same number of fields.
 	Raw bool
-	// UserName maps a UID to a user name; nil means os/user, falling back
+	// UserName maps a UID to a user name; nil means [os/user], falling back
 	// to the number when the UID has no name.
 	UserName func(uid int) string
 }
 
 // Render writes one row per namespace of the view, by inode number (as
-// lsns sorts). Missing values are "-" when aligned and empty when raw.
+// lsns sorts; [model.Selection.ByID]). Missing values are "-" when aligned and empty when raw.
 func Render(w io.Writer, m *model.Model, v model.View, opts Options) error {
 	if m == nil {
 		return fmt.Errorf("list: nil model")
@@ -373,7 +373,8 @@ func inode(id nsfs.ID) string {
 	return strconv.FormatUint(id.Ino, 10)
 }
 
-// holders summarises holders as kind:count, kinds in the model's order.
+// holders summarises holders as kind:count, kinds in the model's order
+// ([model.CountHolders]).
 func holders(list []model.Holder) string {
 	var parts []string
 	for _, c := range model.CountHolders(list) {
