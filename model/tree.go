@@ -138,16 +138,22 @@ func (m *Model) rootOf(id nsfs.ID) nsfs.ID {
 // sortSiblings puts non-user namespaces first by type then inode, then user
 // namespaces by inode.
 func sortSiblings(list []*Namespace) {
-	sort.Slice(list, func(i, j int) bool {
-		a, b := list[i], list[j]
+	slices.SortFunc(list, func(a, b *Namespace) int {
 		au, bu := a.Type == nsfs.User, b.Type == nsfs.User
-		if au != bu {
-			return bu
+		switch {
+		case au != bu:
+			if au {
+				return 1
+			}
+			return -1
+		case a.Type != b.Type:
+			return a.Type.Rank() - b.Type.Rank()
+		case a.ID.Less(b.ID):
+			return -1
+		case b.ID.Less(a.ID):
+			return 1
 		}
-		if a.Type != b.Type {
-			return a.Type.Rank() < b.Type.Rank()
-		}
-		return a.ID.Less(b.ID)
+		return 0
 	})
 }
 

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"iter"
 	"slices"
 
 	"github.com/namespaces-of/namespaces_of/nsfs"
@@ -81,7 +82,9 @@ func (s *Selection) Descendants(id nsfs.ID) []*Namespace {
 			}
 		}
 		for _, list := range s.descendants {
-			sortSiblings(list)
+			if len(list) > 1 {
+				sortSiblings(list)
+			}
 		}
 	}
 	return s.descendants[id]
@@ -122,20 +125,22 @@ func (ns *Namespace) OwningUser() nsfs.ID {
 	return ns.Owner
 }
 
-// DescendantHolders returns what keeps ns alive when nothing else does: for
+// DescendantHolders yields what keeps ns alive when nothing else does: for
 // a namespace without member processes, threads or stored holders, one
 // [HolderDescendant] per namespace of the model it is the parent or owner
-// of, in sibling order; otherwise nil. A scan never stores these holders;
-// they are derived from the hierarchy when shown.
-func (m *Model) DescendantHolders(ns *Namespace) []Holder {
-	if len(ns.PIDs) > 0 || len(ns.Threads) > 0 || len(ns.Holders) > 0 {
-		return nil
+// of, in sibling order; otherwise nothing. A scan never stores these
+// holders; they are derived from the hierarchy when shown.
+func (m *Model) DescendantHolders(ns *Namespace) iter.Seq[Holder] {
+	return func(yield func(Holder) bool) {
+		if len(ns.PIDs) > 0 || len(ns.Threads) > 0 || len(ns.Holders) > 0 {
+			return
+		}
+		for _, d := range m.Descendants(ns.ID) {
+			if !yield(Holder{Kind: HolderDescendant, Of: d.ID}) {
+				return
+			}
+		}
 	}
-	var out []Holder
-	for _, d := range m.Descendants(ns.ID) {
-		out = append(out, Holder{Kind: HolderDescendant, Of: d.ID})
-	}
-	return out
 }
 
 // HolderCount is how many holders of one kind a namespace has.

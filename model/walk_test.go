@@ -2,6 +2,7 @@ package model_test
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/namespaces-of/namespaces_of/model"
@@ -79,10 +80,10 @@ func TestDescendantHolders(t *testing.T) {
 		{Kind: model.HolderDescendant, Of: id(340)},
 		{Kind: model.HolderDescendant, Of: id(310)},
 	}
-	if got := m.DescendantHolders(m.Namespaces[id(300)]); !reflect.DeepEqual(got, want) {
+	if got := slices.Collect(m.DescendantHolders(m.Namespaces[id(300)])); !reflect.DeepEqual(got, want) {
 		t.Errorf("DescendantHolders(300) = %+v, want %+v", got, want)
 	}
-	if got := m.DescendantHolders(m.Namespaces[id(310)]); got != nil {
+	if got := slices.Collect(m.DescendantHolders(m.Namespaces[id(310)])); got != nil {
 		t.Errorf("DescendantHolders of a leaf = %+v, want nil", got)
 	}
 	// Anything else that keeps it alive comes first, and alone.
@@ -93,7 +94,7 @@ func TestDescendantHolders(t *testing.T) {
 	} {
 		m := hostModel()
 		edit(m.Namespaces[id(300)])
-		if got := m.DescendantHolders(m.Namespaces[id(300)]); got != nil {
+		if got := slices.Collect(m.DescendantHolders(m.Namespaces[id(300)])); got != nil {
 			t.Errorf("with a %s: DescendantHolders = %+v, want nil", name, got)
 		}
 	}

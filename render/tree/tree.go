@@ -333,7 +333,7 @@ func (r *renderer) holders(ns *model.Namespace, ind int) {
 		r.int(int64(t.PID))
 		r.bw.WriteByte('\n')
 	}
-	for _, h := range r.m.DescendantHolders(ns) {
+	for h := range r.m.DescendantHolders(ns) {
 		r.holderLine(&h, ind)
 	}
 }
