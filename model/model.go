@@ -9,7 +9,9 @@
 // [Model.Forest] builds the trees, [Model.Select] adds the namespaces in
 // display order and by ID and the descendants within the view, and
 // [Model.Descendants] and [Model.DescendantHolders] say which namespaces an
-// ancestor keeps alive. Renderers use these rather than walking the maps
+// ancestor keeps alive, and [Namespace.OwningUser] and
+// [Namespace.OwnerHidden] where a namespace hangs in the user hierarchy.
+// Renderers use these rather than walking the maps
 // themselves, so that every output format agrees.
 package model
 

@@ -66,11 +66,11 @@ func (m *Model) Forest(v View) []*Node {
 		}
 		up := ns.Parent
 		if v.Hierarchy == UserHierarchy {
-			up = ns.OwningUser()
-			if up.IsZero() && ns.Type != nsfs.User {
+			if ns.OwnerHidden() {
 				orphans = append(orphans, ns)
 				continue
 			}
+			up = ns.OwningUser()
 		}
 		if _, known := m.Namespaces[up]; up.IsZero() || !known {
 			roots = append(roots, ns)

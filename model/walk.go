@@ -125,6 +125,13 @@ func (ns *Namespace) OwningUser() nsfs.ID {
 	return ns.Owner
 }
 
+// OwnerHidden reports whether ns is a non-user namespace whose owning user
+// namespace the scanner cannot see (it is an ancestor of the scanner's own).
+// Such namespaces gather under the "invisible ancestor" pseudo node.
+func (ns *Namespace) OwnerHidden() bool {
+	return ns.Type != nsfs.User && ns.Owner.IsZero()
+}
+
 // DescendantHolders yields what keeps ns alive when nothing else does: for
 // a namespace without member processes, threads or stored holders, one
 // [HolderDescendant] per namespace of the model it is the parent or owner

@@ -72,6 +72,16 @@ func TestOwningUser(t *testing.T) {
 	}
 }
 
+func TestOwnerHidden(t *testing.T) {
+	m := hostModel()
+	hidden := add(m, nsfs.Net, 5, 0, 0)
+	for ns, want := range map[*model.Namespace]bool{hidden: true, m.Namespaces[id(20)]: false, m.Namespaces[id(100)]: false, m.Namespaces[id(35)]: false} {
+		if got := ns.OwnerHidden(); got != want {
+			t.Errorf("OwnerHidden of %v %d = %v, want %v", ns.Type, ns.ID.Ino, got, want)
+		}
+	}
+}
+
 func TestDescendantHolders(t *testing.T) {
 	m := hostModel()
 	// user 300 has no members: its PID and user descendants keep it.

@@ -258,7 +258,7 @@ func nsDocOf(ns *model.Namespace) (nsDoc, error) {
 		d.NSID = &ns.NSID
 	}
 	if ns.Type != nsfs.User {
-		visible := !ns.Owner.IsZero()
+		visible := !ns.OwnerHidden()
 		d.OwnerVisible = &visible
 	}
 	for _, t := range ns.Threads {
