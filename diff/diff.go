@@ -304,7 +304,9 @@ func inView(m *model.Model, v model.View) map[nsfs.ID]*model.Namespace {
 		return m.Namespaces
 	}
 	out := map[nsfs.ID]*model.Namespace{}
-	walk(m.Forest(v), func(ns *model.Namespace) { out[ns.ID] = ns })
+	for _, ns := range m.Select(v).Namespaces {
+		out[ns.ID] = ns
+	}
 	return out
 }
 
@@ -326,12 +328,12 @@ func order(old, new *model.Model, oldNS, newNS map[nsfs.ID]*model.Namespace, v m
 	out := make([]*model.Namespace, 0, len(both.Namespaces))
 	seen := make(map[nsfs.ID]bool, len(both.Namespaces))
 	v.Subtree = nsfs.ID{} // both scans were limited already
-	walk(both.Forest(v), func(ns *model.Namespace) {
+	for _, ns := range model.Flatten(both.Forest(v)) {
 		if !seen[ns.ID] {
 			seen[ns.ID] = true
 			out = append(out, ns)
 		}
-	})
+	}
 	// A namespace the forest does not reach (a parent cycle in a
 	// hand-made model) still gets compared, last, by identity.
 	var rest []*model.Namespace
@@ -342,14 +344,4 @@ func order(old, new *model.Model, oldNS, newNS map[nsfs.ID]*model.Namespace, v m
 	}
 	slices.SortFunc(rest, func(a, b *model.Namespace) int { return compareIDs(a.ID, b.ID) })
 	return append(out, rest...)
-}
-
-// walk visits the namespaces of a forest in display order.
-func walk(nodes []*model.Node, f func(*model.Namespace)) {
-	for _, n := range nodes {
-		if n.NS != nil {
-			f(n.NS)
-		}
-		walk(n.Children, f)
-	}
 }
