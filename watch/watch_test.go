@@ -77,8 +77,9 @@ func TestRun(t *testing.T) {
 // the stacks of OS threads it starts when workers block in system calls,
 // and span and stack caches. It warms up by 1 to 1.6 MiB over the first few
 // hundred scans and then stays put (measured: 4.6 to 4.9 MiB after 10
-// scans, 5.6 to 6.2 after 1,000, 5.8 after 8,000), so RSS may be up to
-// 2 MiB above what it was after 10 scans; fds and goroutines must be equal.
+// scans, 5.6 to 6.2 after 1,000, 5.8 after 8,000; with 100 children, 5.1
+// after 10 and 6.9 after 20,000), so RSS may be up to 4 MiB above what it
+// was after 10 scans; fds and goroutines must be equal.
 //
 // With NAMESPACES_OF_SOAK_SCANS=N (.ci/watch-soak), it makes N scans of
 // this process and 100 children instead. Whole-host scans would measure the
@@ -123,7 +124,7 @@ func TestFlat(t *testing.T) {
 	if after.heap > before.heap+64<<10 {
 		t.Errorf("live heap grew from %d KiB after %d scans to %d KiB after %d", before.heap>>10, first, after.heap>>10, total)
 	}
-	if after.rss > before.rss+2<<20 {
+	if after.rss > before.rss+4<<20 {
 		t.Errorf("RSS grew from %d KiB after %d scans to %d KiB after %d", before.rss>>10, first, after.rss>>10, total)
 	}
 	if n := runtime.NumGoroutine(); n > goroutines {
