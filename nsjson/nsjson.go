@@ -77,6 +77,9 @@ type nsDoc struct {
 	Threads      []threadDoc `json:"threads"`
 	Holders      []holderDoc `json:"holders"`
 	Descendants  []ref       `json:"descendants"`
+	// Context is set only for a namespace a display filter kept as the
+	// ancestor of a selected one.
+	Context bool `json:"context,omitempty"`
 }
 
 type threadDoc struct {
@@ -142,7 +145,11 @@ func Encode(w io.Writer, m *model.Model, v model.View) error {
 
 func build(m *model.Model, v model.View) (*document, error) {
 	inView := map[nsfs.ID]bool{}
-	walk(m.Forest(v), func(ns *model.Namespace) { inView[ns.ID] = true })
+	context := map[nsfs.ID]bool{}
+	walkNodes(m.Forest(v), func(n *model.Node) {
+		inView[n.NS.ID] = true
+		context[n.NS.ID] = n.Context
+	})
 
 	ids := make([]nsfs.ID, 0, len(inView))
 	for id := range inView {
@@ -194,6 +201,7 @@ func build(m *model.Model, v model.View) (*document, error) {
 			return nil, err
 		}
 		d.Descendants = descendants[id]
+		d.Context = context[id]
 		if d.Descendants == nil {
 			d.Descendants = []ref{}
 		}
@@ -213,11 +221,17 @@ func build(m *model.Model, v model.View) (*document, error) {
 
 // walk visits the namespaces of a forest in display order.
 func walk(nodes []*model.Node, f func(*model.Namespace)) {
+	walkNodes(nodes, func(n *model.Node) { f(n.NS) })
+}
+
+// walkNodes visits the nodes of a forest that hold a namespace, in
+// display order.
+func walkNodes(nodes []*model.Node, f func(*model.Node)) {
 	for _, n := range nodes {
 		if n.NS != nil {
-			f(n.NS)
+			f(n)
 		}
-		walk(n.Children, f)
+		walkNodes(n.Children, f)
 	}
 }
 
