@@ -46,13 +46,40 @@ Options:
                           with every namespace, see docs/json.md); list (one
                           row per namespace, like lsns); dot (a Graphviz graph:
                           namespaces_of --output=dot | dot -Tsvg > ns.svg).
-      --columns=LIST      With --output=list: comma-separated columns among
+  -o, --columns=LIST      With --output=list: comma-separated columns among
                           NS, ID, TYPE, NPROCS, PID, PPID, USER, UID, COMMAND,
-                          PARENT, OWNER, HOLDERS, PATH, NSFS (default:
-                          NS,TYPE,NPROCS,PID,USER,COMMAND).
-      --no-headings       With --output=list: no heading line.
-      --raw               With --output=list: unaligned, one space between
+                          COMM, PARENT, OWNER, PNS, ONS, HOLDERS, PATH, NSFS,
+                          NETNSID (default: NS,TYPE,NPROCS,PID,USER,COMMAND,
+                          where COMMAND is the command name; named, COMMAND
+                          is the command line, as in lsns). "+LIST" adds to
+                          the default columns. See --list-columns.
+      --output-all        With --output=list: every column.
+  -n, --no-headings, --noheadings
+                          With --output=list: no heading line.
+  -r, --raw               With --output=list: unaligned, one space between
                           fields, empty for missing values.
+  -W, --nowrap            With --output=list: NSFS's mounts comma-separated
+                          (by default one per line).
+  -u, --notruncate        With --output=list: accepted for lsns; nothing is
+                          ever truncated.
+  -l, --list              Same as --output=list.
+  -J, --json              Same as --output=json (namespaces_of's document,
+                          not lsns's table).
+  -H, --list-columns      List the columns: name, type for --filter, meaning
+                          (as JSON with --output=json or -J, unaligned with
+                          --raw), and exit.
+  -Q, --filter=EXPR       Show only the namespaces for which EXPR, over the
+                          list columns, holds; lsns's syntax (scols-filter(5)):
+                          == != < <= > >= (eq ne lt le gt ge), =~ !~ with a
+                          regular expression, && || ! (and or not),
+                          parentheses, "strings", numbers, column names.
+                          && and || bind equally, left to right, as in lsns.
+                          E.g. 'TYPE == "net" && NPROCS == 0'.
+  -t, --type=TYPE         Show only namespaces of this type (repeatable).
+  -p, --task=PID          Show only the namespaces PID is in (repeatable).
+  -P, --persistent        Show only namespaces no process or thread is in,
+                          with what holds them (implies --deep-scan; add
+                          --holders for the tree): the leak hunt.
       --pidns             Show the PID namespace hierarchy instead.
       --search-tasks      Find namespaces through every thread
                           (/proc/PID/task/TID/ns), including namespaces that
@@ -62,13 +89,18 @@ Options:
   -v, --verbose           Say on stderr which discovery sources ran, and which
                           processes could not be inspected.
   -h, --help              Show this help and exit.
-      --version           Show the version and exit.
+  -V, --version           Show the version and exit.
 
-Rules: PID arguments cannot be combined with --deep-scan, --search-tasks or
---subtree; --namespaces cannot be combined with --pidns; --all-pids needs
---pidns; --no-pids cannot be combined with --show-comm or --all-pids;
---columns, --no-headings and --raw need --output=list. --pidns, --namespaces,
+Rules: PID arguments and --task cannot be combined with --deep-scan,
+--persistent, --search-tasks or --subtree; --namespaces cannot be combined
+with --pidns; --all-pids needs --pidns; --no-pids cannot be combined with
+--show-comm or --all-pids; --columns, --output-all, --no-headings, --raw,
+--nowrap and --notruncate need --output=list. --pidns, --namespaces,
 --subtree and PID arguments select what every output format shows.
+--filter, --type, --task and --persistent select namespaces in every format:
+in the tree, DOT and JSON the ancestors of a selected namespace stay, marked
+as context ("(context)" in the tree, dashed in DOT, "context": true in
+JSON); the list shows only the selected ones.
 Options may come before or after PID arguments; "--" ends the options.
 
 Processes that vanish during the scan are skipped. Processes whose namespaces
@@ -76,5 +108,6 @@ cannot be read (not running as root, or protected processes) are skipped, and
 one line on stderr says how many.
 
 Exit status: 0 success; 1 the scan or output failed; 2 bad options or
-arguments (unknown option, bad value, forbidden combination, bad PID).
+arguments (unknown option, bad value, forbidden combination, bad PID, a
+--filter syntax error, whose position is given).
 `
