@@ -46,6 +46,11 @@ func AddCmdlines(m *model.Model, pids []int) {
 // the one our network namespace gives it (RTM_GETNSID); no thread enters
 // any namespace. Namespaces that cannot be opened are left without one.
 func AddNetNSIDs(m *model.Model) error {
+	procFD, err := unix.Open("/proc", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(procFD)
 	q, err := nsfs.OpenNetNSIDs()
 	if err != nil {
 		return err
@@ -53,14 +58,14 @@ func AddNetNSIDs(m *model.Model) error {
 	defer q.Close()
 	var ownMount nsfs.ID
 	var st unix.Stat_t
-	if unix.Stat("/proc/self/ns/mnt", &st) == nil {
+	if unix.Fstatat(procFD, "self/ns/mnt", &st, 0) == nil {
 		ownMount = nsfs.ID{Dev: st.Dev, Ino: st.Ino}
 	}
 	for _, ns := range m.Namespaces {
 		if ns.Type != nsfs.Net {
 			continue
 		}
-		fd := openNetNS(ns, ownMount)
+		fd := openNetNS(procFD, ns, ownMount)
 		if fd < 0 {
 			continue
 		}
@@ -73,23 +78,23 @@ func AddNetNSIDs(m *model.Model) error {
 }
 
 // openNetNS opens ns through the first of its paths that still leads to
-// it, or returns -1.
-func openNetNS(ns *model.Namespace, ownMount nsfs.ID) int {
+// it, or returns -1. Paths are relative to procFD unless absolute.
+func openNetNS(procFD int, ns *model.Namespace, ownMount nsfs.ID) int {
 	var paths []string
 	for _, pid := range ns.PIDs {
-		paths = append(paths, "/proc/"+strconv.Itoa(pid)+"/ns/net")
+		paths = append(paths, strconv.Itoa(pid)+"/ns/net")
 	}
 	for _, h := range ns.Holders {
 		switch {
 		case h.Kind == model.HolderBindMount && h.Path != "" && h.MountNS == ownMount:
 			paths = append(paths, h.Path)
 		case h.Kind == model.HolderFD && h.PID != 0:
-			paths = append(paths, "/proc/"+strconv.Itoa(h.PID)+"/fd/"+strconv.Itoa(h.FD))
+			paths = append(paths, strconv.Itoa(h.PID)+"/fd/"+strconv.Itoa(h.FD))
 		}
 	}
 	for _, p := range paths {
 		// Vetted: a bind mount path or an fd could by now name anything.
-		fd, err := nsfs.OpenVetted(unix.AT_FDCWD, p, 0)
+		fd, err := nsfs.OpenVetted(procFD, procFD, p, 0)
 		if err != nil {
 			continue
 		}

@@ -97,7 +97,12 @@ func TestNetNSIDs(t *testing.T) {
 	}
 	defer q.Close()
 	of := func() int32 {
-		fd, err := OpenVetted(unix.AT_FDCWD, "/run/netns/"+name, 0)
+		procFD, err := unix.Open("/proc", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unix.Close(procFD)
+		fd, err := OpenVetted(procFD, unix.AT_FDCWD, "/run/netns/"+name, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
