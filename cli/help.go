@@ -54,8 +54,8 @@ Options:
                           is the command line, as in lsns). "+LIST" adds to
                           the default columns. See --list-columns.
       --output-all        With --output=list: every column.
-  -n, --no-headings, --noheadings
-                          With --output=list: no heading line.
+  -n, --no-headings       With --output=list: no heading line.
+      --noheadings        Same as --no-headings (lsns's spelling).
   -r, --raw               With --output=list: unaligned, one space between
                           fields, empty for missing values.
   -W, --nowrap            With --output=list: NSFS's mounts comma-separated
