@@ -4,6 +4,7 @@
 package list
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -322,50 +323,69 @@ func RenderColumns(w io.Writer, opts ColumnsOptions) error {
 // lines (NSFS) continues on following lines, the other cells blank there.
 func writeAligned(b *strings.Builder, cols []Column, rows [][]string) {
 	widths := make([]int, len(cols))
-	split := make([][][]string, len(rows))
+	more := map[int]map[int][]string{} // row -> column -> continuation lines
 	for r, cells := range rows {
-		split[r] = make([][]string, len(cells))
 		for i, cell := range cells {
 			if cell == "" {
 				cell = "-"
 			}
-			parts := []string{cell}
-			if cols[i] == NSFS {
-				parts = strings.Split(cell, "\n")
+			if cols[i] == NSFS && strings.Contains(cell, "\n") {
+				lines := strings.Split(cell, "\n")
+				for l := range lines {
+					lines[l] = escape(lines[l], false)
+					widths[i] = max(widths[i], utf8.RuneCountInString(lines[l]))
+				}
+				cell = lines[0]
+				if more[r] == nil {
+					more[r] = map[int][]string{}
+				}
+				more[r][i] = lines[1:]
 			}
-			for _, part := range parts {
-				part = escape(part, false)
-				split[r][i] = append(split[r][i], part)
-				widths[i] = max(widths[i], utf8.RuneCountInString(part))
-			}
+			cells[i] = escape(cell, false)
+			widths[i] = max(widths[i], utf8.RuneCountInString(cells[i]))
 		}
 	}
-	for _, cells := range split {
-		height := 1
-		for _, parts := range cells {
-			height = max(height, len(parts))
-		}
-		for l := range height {
-			var line strings.Builder
-			for i, parts := range cells {
-				cell := ""
-				if l < len(parts) {
-					cell = parts[l]
-				}
-				if i > 0 {
-					line.WriteByte(' ')
-				}
-				pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(cell))
-				if columns[cols[i]].right {
-					line.WriteString(pad + cell)
-				} else {
-					line.WriteString(cell + pad)
+	blank := make([]string, len(cols))
+	for r, cells := range rows {
+		writeLine(b, cols, widths, cells)
+		for l := 0; len(more[r]) > 0; l++ {
+			line, any := blank, false
+			for i, rest := range more[r] {
+				if l < len(rest) {
+					if !any {
+						line = make([]string, len(cols))
+					}
+					line[i], any = rest[l], true
 				}
 			}
-			b.WriteString(strings.TrimRight(line.String(), " "))
-			b.WriteByte('\n')
+			if !any {
+				break
+			}
+			writeLine(b, cols, widths, line)
 		}
 	}
+}
+
+// writeLine writes one line of padded cells, without trailing blanks.
+func writeLine(b *strings.Builder, cols []Column, widths []int, cells []string) {
+	var line []byte
+	for i, cell := range cells {
+		if i > 0 {
+			line = append(line, ' ')
+		}
+		pad := widths[i] - utf8.RuneCountInString(cell)
+		if !columns[cols[i]].right {
+			line = append(line, cell...)
+		}
+		for range pad {
+			line = append(line, ' ')
+		}
+		if columns[cols[i]].right {
+			line = append(line, cell...)
+		}
+	}
+	b.Write(bytes.TrimRight(line, " "))
+	b.WriteByte('\n')
 }
 
 // escape writes bytes that would break a line or a field as \xHH, as
