@@ -494,6 +494,9 @@ func TestLsnsOptions(t *testing.T) {
 // others).
 func TestLsnsColumnValues(t *testing.T) {
 	if _, err := exec.LookPath("lsns"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("lsns (util-linux) is not installed; .ci/run installs it")
+		}
 		t.Skip("lsns (util-linux) is not installed")
 	}
 	s := startLsnsState(t)
