@@ -1,6 +1,8 @@
 package discover
 
 import (
+	"errors"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/namespaces-of/namespaces_of/model"
@@ -20,19 +22,26 @@ func (*pidfdForChildren) about() about {
 // newPidfdForChildren probes the ioctl on the caller's own pidfd.
 func newPidfdForChildren() *pidfdForChildren {
 	s := &pidfdForChildren{}
+	openErr, askErr := probeSelfPidfd(func(self int) (int, error) {
+		return nsfs.PidfdNamespace(self, unix.PIDFD_GET_PID_FOR_CHILDREN_NAMESPACE)
+	})
+	s.unavailable = errors.Join(openErr, askErr)
+	return s
+}
+
+// probeSelfPidfd calls ask with a pidfd of the caller, and closes the fd it
+// returns: a probe of a pidfd interface.
+func probeSelfPidfd(ask func(self int) (int, error)) (openErr, askErr error) {
 	self, err := unix.PidfdOpen(unix.Getpid(), 0)
 	if err != nil {
-		s.unavailable = err
-		return s
+		return err, nil
 	}
 	defer unix.Close(self)
-	fd, err := nsfs.PidfdNamespace(self, unix.PIDFD_GET_PID_FOR_CHILDREN_NAMESPACE)
-	if err != nil {
-		s.unavailable = err
-		return s
+	fd, err := ask(self)
+	if err == nil {
+		unix.Close(fd)
 	}
-	unix.Close(fd)
-	return s
+	return nil, err
 }
 
 // childRequests are the pidfd ioctls, by namespace type.

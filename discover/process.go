@@ -55,7 +55,8 @@ type process struct {
 
 	gone   bool       // the process vanished
 	denied unix.Errno // access was refused (EACCES/EPERM)
-	buf    [256]byte  // readlink and small-file buffer
+	buf    [256]byte  // readlink buffer
+	file   [4096]byte // small-file buffer (stat, comm, status)
 }
 
 // childLink is a *_for_children link, read once.
@@ -307,7 +308,7 @@ func (p *process) describe(f *found, tid int) {
 	dir := taskDir(p.pid, tid)
 	task := &model.Task{ID: tid, TGID: p.pid, UID: -1}
 	if o.Status {
-		data, err := readFile(p.s.procFD, dir+"/stat")
+		data, err := readSmallFile(p.s.procFD, dir+"/stat", p.file[:])
 		if err != nil {
 			return
 		}
@@ -316,15 +317,10 @@ func (p *process) describe(f *found, tid int) {
 			return
 		}
 		task.PPID, task.Comm = st.PPID, st.Comm
-		// The owner of the task's directory, as lsns shows it (the
-		// effective UID of a dumpable task; root for one that is not).
-		var sb unix.Stat_t
-		if unix.Fstatat(p.s.procFD, dir, &sb, 0) == nil {
-			task.UID = int(sb.Uid)
-		}
+		task.UID = p.owner(tid, dir)
 		task.NStgid = p.nstgid(dir)
 	} else if o.Comm {
-		data, err := readFile(p.s.procFD, dir+"/comm")
+		data, err := readSmallFile(p.s.procFD, dir+"/comm", p.file[:])
 		if err != nil {
 			return
 		}
@@ -336,6 +332,21 @@ func (p *process) describe(f *found, tid int) {
 	f.tasks = append(f.tasks, task)
 }
 
+// owner returns the owner of the task's /proc directory, as lsns shows it
+// (the effective UID of a dumpable task; root for one that is not). Every
+// entry below /proc/PID has that owner, so the process's open ns directory
+// answers without a path walk.
+func (p *process) owner(tid int, dir string) int {
+	var st unix.Stat_t
+	if tid == p.pid && p.nsDir >= 0 && unix.Fstat(p.nsDir, &st) == nil {
+		return int(st.Uid)
+	}
+	if unix.Fstatat(p.s.procFD, dir, &st, 0) == nil {
+		return int(st.Uid)
+	}
+	return -1
+}
+
 // nstgid returns the task's PIDs in each PID namespace, outermost first. A
 // task in the scanner's own PID namespace has just one: its PID. Only the
 // others need /proc/PID/status, the costliest file of the three.
@@ -343,7 +354,7 @@ func (p *process) nstgid(dir string) []int {
 	if own := p.links[nsfs.PID.Rank()]; own != 0 && own == p.s.selfPIDNS {
 		return []int{p.pid}
 	}
-	data, err := readFile(p.s.procFD, dir+"/status")
+	data, err := readSmallFile(p.s.procFD, dir+"/status", p.file[:])
 	if err != nil {
 		return nil
 	}

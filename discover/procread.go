@@ -59,3 +59,23 @@ func readFile(dirfd int, path string) ([]byte, error) {
 		out = append(out, buf[:n]...)
 	}
 }
+
+// readSmallFile reads a /proc file that the kernel generates in one go
+// (stat, comm, status) into buf: one read returning less than the buffer
+// holds is the whole file, which saves the read that would only say EOF.
+// Larger content falls back to readFile.
+func readSmallFile(dirfd int, path string, buf []byte) ([]byte, error) {
+	fd, err := unix.Openat(dirfd, path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	n, err := unix.Read(fd, buf)
+	unix.Close(fd)
+	if err != nil {
+		return nil, err
+	}
+	if n < len(buf) {
+		return buf[:n], nil
+	}
+	return readFile(dirfd, path)
+}

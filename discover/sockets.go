@@ -23,22 +23,15 @@ func (*sockets) about() about {
 
 var socketPrefix = []byte("socket:[")
 
-// newSockets probes pidfd_getfd on the caller itself.
+// newSockets probes pidfd_getfd on the caller itself; only ENOSYS says it
+// is missing (fetching fd 0 may fail for other reasons).
 func newSockets() *sockets {
 	s := &sockets{}
-	self, err := unix.PidfdOpen(unix.Getpid(), 0)
-	if err != nil {
-		s.unavailable = err
-		return s
-	}
-	defer unix.Close(self)
-	probe, err := unix.PidfdGetfd(self, 0, 0)
-	if err == unix.ENOSYS {
-		s.unavailable = err
-		return s
-	}
-	if err == nil {
-		unix.Close(probe)
+	openErr, askErr := probeSelfPidfd(func(self int) (int, error) { return unix.PidfdGetfd(self, 0, 0) })
+	if openErr != nil {
+		s.unavailable = openErr
+	} else if askErr == unix.ENOSYS {
+		s.unavailable = askErr
 	}
 	return s
 }
