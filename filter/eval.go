@@ -96,6 +96,7 @@ func valueOf(n node, row Row) (Value, error) {
 	return Value{Kind: Bool, Bool: b}, err
 }
 
+// compare evaluates a comparison or regular-expression match.
 func compare(n *compareNode, row Row) (bool, error) {
 	l, err := valueOf(n.left, row)
 	if err != nil {

@@ -10,6 +10,11 @@
 // compares strings, USER == 0 numbers), a bare column is true when it is
 // not empty (or, for numbers, not zero), and an empty value fails every
 // numeric comparison.
+//
+// It is hand-written: the maintained Go expression languages (expr, CEL,
+// govaluate) have C precedence, no "=~ string-literal" operator, no word
+// operators in upper case, no size suffixes and other typing rules, so none
+// accepts exactly what lsns users type.
 package filter
 
 import "fmt"
