@@ -73,7 +73,7 @@ var columns = [numColumns]columnInfo{
 	Owner:          {"OWNER", "owning user namespace (inode number; a user namespace's parent)", true, filter.Number, false},
 	PNS:            {"PNS", "parent namespace identifier (inode number; 0 if none)", true, filter.Number, false},
 	ONS:            {"ONS", "owner namespace identifier (inode number; 0 if none)", true, filter.Number, false},
-	Holders:        {"HOLDERS", "other things keeping it alive, as kind:count", false, filter.String, false},
+	Holders:        {"HOLDERS", "other things keeping it alive, as kind:count (as --holders says)", false, filter.String, false},
 	Path:           {"PATH", "path to the namespace", false, filter.String, false},
 	NSFS:           {"NSFS", "nsfs bind mounts of the namespace (one per line unless --nowrap)", false, filter.String, false},
 	NetNSID:        {"NETNSID", "namespace ID as used by network subsystem (RTM_GETNSID)", true, filter.String, false},
@@ -536,7 +536,7 @@ func (r row) cell(c Column) string {
 	case NetNSID:
 		return netNSID(ns)
 	case Holders:
-		return holders(ns.Holders)
+		return r.holders()
 	case Path:
 		return r.path()
 	case NSFS:
@@ -609,6 +609,35 @@ func inode(id nsfs.ID) string {
 		return ""
 	}
 	return strconv.FormatUint(id.Ino, 10)
+}
+
+// holders is what keeps the namespace alive besides member processes, as
+// the tree's --holders says it: its holders; for a namespace no process is
+// in, the non-leader threads that are; for one with nothing at all, the
+// namespaces it is the parent or owner of.
+func (r row) holders() string {
+	ns := r.ns
+	parts := []string{holders(ns.Holders)}
+	if len(ns.PIDs) == 0 {
+		threads := 0
+		for _, t := range ns.Threads {
+			if t.TID != t.PID {
+				threads++
+			}
+		}
+		if threads > 0 {
+			parts = append(parts, fmt.Sprintf("thread:%d", threads))
+		}
+		if len(ns.Threads) == 0 && len(ns.Holders) == 0 {
+			if n := len(r.m.Descendants(ns.ID)); n > 0 {
+				parts = append(parts, fmt.Sprintf("%s:%d", model.HolderDescendant, n))
+			}
+		}
+	}
+	if parts[0] == "" {
+		parts = parts[1:]
+	}
+	return strings.Join(parts, ",")
 }
 
 // holders summarises holders as kind:count, kinds in the model's order.

@@ -64,6 +64,7 @@ func edge() *model.Model {
 	add(&model.Namespace{ID: id(105), Type: nsfs.UTS, Owner: id(100), PIDs: []int{50}})
 	add(&model.Namespace{ID: id(106), Type: nsfs.Time, Owner: id(100), Holders: []model.Holder{{Kind: model.HolderFD, PID: 9, FD: 0}}})
 	add(&model.Namespace{ID: id(107), Type: nsfs.PID, Parent: id(103), Owner: id(99), PIDs: []int{60}})
+	add(&model.Namespace{ID: id(108), Type: nsfs.IPC, Owner: id(100), Threads: []model.Thread{{TID: 71, PID: 70}}}) // only a thread is in it
 	zero, unassigned := int32(0), int32(-1)
 	m.Namespaces[id(101)].NetNSID = &zero
 	m.Namespaces[id(104)].NetNSID = &unassigned
@@ -248,15 +249,16 @@ func TestSystemUserName(t *testing.T) {
 func TestMatcher(t *testing.T) {
 	m := edge()
 	for expr, want := range map[string][]uint64{
-		`NPROCS == 0`: {99, 100, 103, 104, 106},
-		`TYPE == "net" && NETNSID == "unassigned"`: {104},
-		`NETNSID == 0`:           {101},
-		`HOLDERS =~ "bind"`:      {104},
-		`NSFS =~ "^/var/run/x$"`: {104},
+		`NPROCS == 0`:                                      {99, 100, 103, 104, 106, 108},
+		`HOLDERS =~ "^(descendant|thread):"`:               {99, 100, 108},
+		`TYPE == "net" && NETNSID == "unassigned"`:         {104},
+		`NETNSID == 0`:                                     {101},
+		`HOLDERS =~ "bind"`:                                {104},
+		`NSFS =~ "^/var/run/x$"`:                           {104},
 		`COMMAND =~ "^bash -l$" || COMM == "tmux: server"`: {102, 105},
 		`PNS == 103 or ONS == 99`:                          {107},
 		`PPID == 40`:                                       {105},
-		`!PID`:                                             {99, 100, 103, 104, 106},
+		`!PID`:                                             {99, 100, 103, 104, 106, 108},
 		`USER == "alice"`:                                  {100, 107},
 		`NS > 104 and ns <= 106`:                           {105, 106},
 	} {
