@@ -1,5 +1,5 @@
-// Package list renders a scan as a table with one row per namespace, in the
-// manner of lsns(8): aligned columns by default, or raw (single-space
+// Package list renders a scan as a table with one row per namespace (see
+// [Render]), in the manner of lsns(8): aligned columns by default, or raw (single-space
 // separated, escaped) for scripts.
 package list
 
@@ -10,7 +10,6 @@ import (
 	"io"
 	"os/user"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode"
@@ -117,7 +116,7 @@ func (c Column) Help() string {
 }
 
 // ParseColumns parses a comma-separated list of column names, in any case.
-// A list starting with "+" adds to DefaultColumns, as with lsns -o. An
+// A list starting with "+" adds to [DefaultColumns], as with lsns -o. An
 // unknown or empty name is an error that names it and lists the valid ones.
 func ParseColumns(spec string) ([]Column, error) {
 	var out []Column
@@ -171,7 +170,7 @@ func parseColumn(name string) (Column, error) {
 
 // Options say how to render the table.
 type Options struct {
-	// Columns to show, in order; nil means DefaultColumns.
+	// Columns to show, in order; nil means [DefaultColumns].
 	Columns []Column
 	// NoHeadings leaves out the heading line.
 	NoHeadings bool
@@ -184,14 +183,14 @@ type Options struct {
 	// each mount after the first continues the cell on a line of its own,
 	// as lsns shows multi-line cells.
 	NoWrap bool
-	// UserName maps a UID to a user name; nil means os/user, falling back
+	// UserName maps a UID to a user name; nil means [os/user], falling back
 	// to the number when the UID has no name.
 	UserName func(uid int) string
 }
 
 // Render writes one row per namespace of the view, by inode number (as
-// lsns sorts). Missing values are "-" when aligned and empty when raw.
-// Namespaces the view keeps only as context are left out.
+// lsns sorts; [model.Selection.ByID]). Missing values are "-" when aligned and
+// empty when raw. Namespaces the view keeps only as context are left out.
 func Render(w io.Writer, m *model.Model, v model.View, opts Options) error {
 	if m == nil {
 		return fmt.Errorf("list: nil model")
@@ -215,7 +214,11 @@ func Render(w io.Writer, m *model.Model, v model.View, opts Options) error {
 		}
 		rows = append(rows, head)
 	}
-	for _, ns := range namespaces(m, v) {
+	sel := m.Select(v)
+	for _, ns := range sel.ByID() {
+		if sel.Context(ns.ID) {
+			continue
+		}
 		r := cells.row(ns)
 		var line []string
 		for _, c := range cols {
@@ -408,24 +411,6 @@ func escape(s string, raw bool) string {
 	return b.String()
 }
 
-// namespaces returns the view's selected namespaces (not those kept as
-// context) by inode, then device.
-func namespaces(m *model.Model, v model.View) []*model.Namespace {
-	var out []*model.Namespace
-	var walk func([]*model.Node)
-	walk = func(nodes []*model.Node) {
-		for _, n := range nodes {
-			if n.NS != nil && !n.Context {
-				out = append(out, n.NS)
-			}
-			walk(n.Children)
-		}
-	}
-	walk(m.Forest(v))
-	sort.Slice(out, func(i, j int) bool { return out[i].ID.Less(out[j].ID) })
-	return out
-}
-
 // cells holds what every row's cells are made from.
 type cells struct {
 	m        *model.Model
@@ -525,14 +510,14 @@ func (r row) cell(c Column) string {
 			return inode(ns.Parent)
 		}
 	case Owner:
-		return inode(owner(ns))
+		return inode(ns.OwningUser())
 	case PNS:
 		if ns.Type.Hierarchical() {
 			return strconv.FormatUint(ns.Parent.Ino, 10)
 		}
 		return "0"
 	case ONS:
-		return strconv.FormatUint(owner(ns).Ino, 10)
+		return strconv.FormatUint(ns.OwningUser().Ino, 10)
 	case NetNSID:
 		return netNSID(ns)
 	case Holders:
@@ -555,15 +540,6 @@ func (r row) cell(c Column) string {
 		return strings.Join(paths, r.nsfsSep)
 	}
 	return ""
-}
-
-// owner is the owning user namespace; for a user namespace its parent, as
-// NS_GET_USERNS answers.
-func owner(ns *model.Namespace) nsfs.ID {
-	if ns.Type == nsfs.User {
-		return ns.Parent
-	}
-	return ns.Owner
 }
 
 // netNSID is what lsns shows: the id, "unassigned", or nothing when it was
@@ -640,19 +616,12 @@ func (r row) holders() string {
 	return strings.Join(parts, ",")
 }
 
-// holders summarises holders as kind:count, kinds in the model's order.
+// holders summarises holders as kind:count, kinds in the model's order
+// ([model.CountHolders]).
 func holders(list []model.Holder) string {
-	var kinds []model.HolderKind
-	count := map[model.HolderKind]int{}
-	for _, h := range list {
-		if count[h.Kind] == 0 {
-			kinds = append(kinds, h.Kind)
-		}
-		count[h.Kind]++
-	}
 	var parts []string
-	for _, k := range kinds {
-		parts = append(parts, fmt.Sprintf("%s:%d", k, count[k]))
+	for _, c := range model.CountHolders(list) {
+		parts = append(parts, fmt.Sprintf("%s:%d", c.Kind, c.Count))
 	}
 	return strings.Join(parts, ",")
 }

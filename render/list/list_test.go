@@ -271,7 +271,7 @@ func TestMatcher(t *testing.T) {
 		}
 		match := Matcher(m, e, Options{UserName: userName})
 		var got []uint64
-		for _, ns := range namespaces(m, model.View{}) {
+		for _, ns := range m.Select(model.View{}).ByID() {
 			if match(ns) {
 				got = append(got, ns.ID.Ino)
 			}
