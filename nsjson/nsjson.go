@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"sort"
 
 	"github.com/namespaces-of/namespaces_of/model"
 	"github.com/namespaces-of/namespaces_of/nsfs"
@@ -172,8 +171,8 @@ func build(m *model.Model, v model.View) (*document, error) {
 		View:          viewOf(v),
 		Self:          selfDoc{User: nullRef(m.SelfUser), PID: nullRef(m.SelfPID)},
 		Roots: rootsDoc{
-			User: roots(m, sel, model.UserHierarchy, nsfs.User),
-			PID:  roots(m, sel, model.PIDHierarchy, nsfs.PID),
+			User: roots(m, v, sel, model.UserHierarchy, nsfs.User),
+			PID:  roots(m, v, sel, model.PIDHierarchy, nsfs.PID),
 		},
 		Namespaces: []nsDoc{},
 		Tasks:      []taskDoc{},
@@ -226,11 +225,16 @@ func viewOf(v model.View) viewDoc {
 	return d
 }
 
-// roots lists, in display order, the namespaces of type t in sel whose
-// parent is not in sel: the tops of the document's trees of type t.
-func roots(m *model.Model, sel *model.Selection, h model.Hierarchy, t nsfs.Type) []ref {
+// roots lists, in display order, the namespaces of type t in sel (the
+// selection of v) whose parent is not in sel: the tops of the document's
+// trees of type t.
+func roots(m *model.Model, v model.View, sel *model.Selection, h model.Hierarchy, t nsfs.Type) []ref {
 	out := []ref{}
-	for _, ns := range m.Select(model.View{Hierarchy: h}).Namespaces {
+	whole := sel
+	if full := (model.View{Hierarchy: h}); v != full {
+		whole = m.Select(full)
+	}
+	for _, ns := range whole.Namespaces {
 		if ns.Type == t && sel.Shows(ns.ID) && !sel.Shows(ns.Parent) {
 			out = append(out, refOf(ns.ID))
 		}
@@ -310,7 +314,7 @@ func tasksOf(m, written *model.Model, all bool) []*model.Task {
 			out = append(out, t)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	slices.SortFunc(out, func(a, b *model.Task) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 
