@@ -34,6 +34,13 @@ type View struct {
 	Match func(*Namespace) bool
 }
 
+// Whole reports whether the view shows all of its hierarchy: every type,
+// no subtree, no Match. (A View holds a func, so it cannot be compared
+// with ==.)
+func (v View) Whole() bool {
+	return v.Types == 0 && v.Subtree.IsZero() && v.Match == nil
+}
+
 // Shows reports whether the view includes namespaces of type t.
 func (v View) Shows(t nsfs.Type) bool {
 	if v.Hierarchy == PIDHierarchy {

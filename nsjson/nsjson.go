@@ -231,8 +231,8 @@ func viewOf(v model.View) viewDoc {
 func roots(m *model.Model, v model.View, sel *model.Selection, h model.Hierarchy, t nsfs.Type) []ref {
 	out := []ref{}
 	whole := sel
-	if full := (model.View{Hierarchy: h}); v != full {
-		whole = m.Select(full)
+	if v.Hierarchy != h || !v.Whole() {
+		whole = m.Select(model.View{Hierarchy: h})
 	}
 	for _, ns := range whole.Namespaces {
 		if ns.Type == t && sel.Shows(ns.ID) && !sel.Shows(ns.Parent) {
