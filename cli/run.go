@@ -49,6 +49,17 @@ func Run(args []string, env Env) int {
 	case cfg.Version:
 		fmt.Fprintf(env.Stdout, "namespaces_of %s\n", Version)
 		return ExitOK
+	case cfg.ListColumns:
+		if err := list.RenderColumns(env.Stdout, list.ColumnsOptions{Raw: cfg.Raw, JSON: cfg.Output == "json"}); err != nil {
+			return fail(env, fmt.Errorf("writing output: %w", err))
+		}
+		return ExitOK
+	}
+	switch {
+	case len(cfg.Diff) > 0:
+		return runDiff(cfg, env)
+	case cfg.Watch > 0:
+		return runWatch(cfg, env)
 	}
 	view := model.View{Types: cfg.Namespaces}
 	if cfg.PIDNS {
@@ -80,6 +91,8 @@ func Run(args []string, env Env) int {
 			return fail(env, fmt.Errorf("the namespace of PID %d vanished during the scan", cfg.SubtreePID))
 		}
 	}
+	addExtras(m, cfg, env)
+	view.Match = selection(m, cfg, listOptions(cfg))
 
 	out := bufio.NewWriterSize(env.Stdout, 64*1024)
 	err = render(out, m, view, cfg, env)
@@ -99,7 +112,7 @@ func render(w io.Writer, m *model.Model, view model.View, cfg *Config, env Env) 
 	case "json":
 		return nsjson.Encode(w, m, view)
 	case "list":
-		return list.Render(w, m, view, list.Options{Columns: cfg.Columns, NoHeadings: cfg.NoHeadings, Raw: cfg.Raw})
+		return list.Render(w, m, view, listOptions(cfg))
 	case "dot":
 		return dot.Render(w, m, view)
 	}
@@ -136,8 +149,9 @@ func scanOptions(cfg *Config) discover.Options {
 		Comm:   cfg.ShowComm || cfg.Holders,
 		Status: cfg.AllPIDs,
 	}
-	if cfg.Output == "json" || cfg.Output == "list" {
-		// Both show each process's command, parent and UID.
+	if cfg.Output == "json" || cfg.Output == "list" || cfg.Filter != nil {
+		// Both show each process's command, parent and UID, and a filter
+		// may test them.
 		opts.Status = true
 	}
 	if cfg.PIDNS {
