@@ -118,9 +118,15 @@ type step struct {
 func filter(k kernel) []unix.SockFilter {
 	errno := func(e unix.Errno) uint32 { return unix.SECCOMP_RET_ERRNO | uint32(e) }
 	ld := func(off uint32) step { return step{op: unix.BPF_LD | unix.BPF_W | unix.BPF_ABS, k: off} }
-	jgt := func(v uint32, jt, jf string) step { return step{op: unix.BPF_JMP | unix.BPF_JGT | unix.BPF_K, k: v, jt: jt, jf: jf} }
-	jge := func(v uint32, jt, jf string) step { return step{op: unix.BPF_JMP | unix.BPF_JGE | unix.BPF_K, k: v, jt: jt, jf: jf} }
-	jeq := func(v uint32, jt, jf string) step { return step{op: unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K, k: v, jt: jt, jf: jf} }
+	jgt := func(v uint32, jt, jf string) step {
+		return step{op: unix.BPF_JMP | unix.BPF_JGT | unix.BPF_K, k: v, jt: jt, jf: jf}
+	}
+	jge := func(v uint32, jt, jf string) step {
+		return step{op: unix.BPF_JMP | unix.BPF_JGE | unix.BPF_K, k: v, jt: jt, jf: jf}
+	}
+	jeq := func(v uint32, jt, jf string) step {
+		return step{op: unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K, k: v, jt: jt, jf: jf}
+	}
 	ret := func(label string, v uint32) step {
 		return step{label: label, op: unix.BPF_RET | unix.BPF_K, k: v}
 	}
