@@ -30,11 +30,11 @@ import (
 // number (x86_64 numbers were assigned in release order) and the highest
 // request numbers of the nsfs (type 0xb7) and pidfd (type 0xff) ioctls.
 type kernel struct {
-	lastSyscall   uint32
-	lastSyscallIs string
-	lastNSIoctl   uint32 // 4: NS_GET_OWNER_UID (4.11)
-	lastPidfdIoct uint32 // 0: none (PIDFD_GET_*_NAMESPACE came in 6.11)
-	lacks         string
+	lastSyscall    uint32
+	lastSyscallIs  string
+	lastNSIoctl    uint32 // 4: NS_GET_OWNER_UID (4.11)
+	lastPidfdIoctl uint32 // 0: none (PIDFD_GET_*_NAMESPACE came in 6.11)
+	lacks          string
 }
 
 var kernels = map[string]kernel{
@@ -75,7 +75,7 @@ func main() {
 	}
 	if *describe {
 		fmt.Printf("Linux %s: system calls after %s (%d) answer ENOSYS; nsfs ioctls after nr %d and pidfd ioctls after nr %d answer ENOTTY.\nMissing: %s.\nNot emulated: /proc/PID/ns entries (time namespaces stay visible), struct sizes, other behaviour.\n",
-			args[0], k.lastSyscallIs, k.lastSyscall, k.lastNSIoctl, k.lastPidfdIoct, k.lacks)
+			args[0], k.lastSyscallIs, k.lastSyscall, k.lastNSIoctl, k.lastPidfdIoctl, k.lacks)
 		return
 	}
 	if len(args) < 3 || args[1] != "--" {
@@ -108,11 +108,10 @@ func versions() []string {
 // step is one BPF instruction whose jumps name labels; assemble resolves
 // them into relative offsets.
 type step struct {
-	label      string // this instruction's label, if a jump target
-	op         uint16
-	k          uint32
-	jt, jf     string // jump targets ("" = next instruction)
-	returnCode uint32
+	label  string // this instruction's label, if a jump target
+	op     uint16
+	k      uint32
+	jt, jf string // jump targets ("" = next instruction)
 }
 
 func filter(k kernel) []unix.SockFilter {
@@ -142,7 +141,7 @@ func filter(k kernel) []unix.SockFilter {
 		jgt(nsIoctlType<<8|0xff, "pidfd", ""),
 		jgt(nsIoctlType<<8|k.lastNSIoctl, "enotty", "allow"),
 		{label: "pidfd", op: unix.BPF_JMP | unix.BPF_JGE | unix.BPF_K, k: pidfdIoctlType << 8, jt: "", jf: "allow"},
-		jgt(pidfdIoctlType<<8|k.lastPidfdIoct, "enotty", "allow"),
+		jgt(pidfdIoctlType<<8|k.lastPidfdIoctl, "enotty", "allow"),
 		ret("allow", retAllow),
 		ret("enosys", errno(unix.ENOSYS)),
 		ret("enotty", errno(unix.ENOTTY)),
