@@ -23,6 +23,7 @@ type kernelFeatures struct {
 	pidfdNamespaces bool // PIDFD_GET_*_NAMESPACE, Linux 6.11+
 	listns          bool // Linux 6.19+
 	mountNSList     bool // NS_MNT_GET_NEXT, Linux 6.12+
+	nsGetID         bool // NS_GET_ID, Linux 6.18+
 }
 
 var kernel = sync.OnceValue(func() kernelFeatures {
@@ -44,6 +45,11 @@ var kernel = sync.OnceValue(func() kernelFeatures {
 	req := unix.NsIdReq{Size: unix.NS_ID_REQ_SIZE_VER0}
 	_, err := unix.Listns(&req, make([]uint64, 1), 0)
 	k.listns = !errors.Is(err, unix.ENOSYS)
+	if fd, err := nsfs.OpenAt(unix.AT_FDCWD, "/proc/self/ns/net"); err == nil {
+		_, err = nsfs.NamespaceID(fd)
+		k.nsGetID = err == nil
+		unix.Close(fd)
+	}
 	if fd, err := nsfs.OpenAt(unix.AT_FDCWD, "/proc/self/ns/mnt"); err == nil {
 		next, _, err := nsfs.MountNSNeighbour(fd, true)
 		if err == nil {
