@@ -10,11 +10,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/namespaces-of/namespaces_of/nsfs"
 	"github.com/namespaces-of/namespaces_of/render/list"
+	"github.com/namespaces-of/namespaces_of/serve"
 )
 
 // Exit statuses.
@@ -53,6 +55,10 @@ type Config struct {
 	Columns     []list.Column // --columns (list output)
 	NoHeadings  bool          // --no-headings (list output)
 	Raw         bool          // --raw (list output)
+	// Serve is the listen address of --serve ("" without it);
+	// ScanInterval the minimum time between two scans (--scan-interval).
+	Serve        string
+	ScanInterval time.Duration
 }
 
 // Output formats.
@@ -88,6 +94,9 @@ func Parse(args []string) (*Config, error) {
 	fs.StringVar(&columns, "columns", "", "")
 	fs.BoolVar(&cfg.NoHeadings, "no-headings", false, "")
 	fs.BoolVar(&cfg.Raw, "raw", false, "")
+	fs.StringVar(&cfg.Serve, "serve", "", "")
+	fs.Lookup("serve").NoOptDefVal = serve.DefaultAddr
+	fs.DurationVar(&cfg.ScanInterval, "scan-interval", serve.DefaultInterval, "")
 
 	// "-5" would otherwise be taken for a cluster of short options.
 	for _, a := range args {
@@ -103,6 +112,9 @@ func Parse(args []string) (*Config, error) {
 	}
 	if cfg.Help || cfg.Version {
 		return cfg, nil
+	}
+	if fs.Changed("serve") || fs.Changed("scan-interval") {
+		return cfg, validateServe(cfg, fs)
 	}
 
 	seen := map[int]bool{}

@@ -48,6 +48,8 @@ func Run(args []string, env Env) int {
 	case cfg.Version:
 		fmt.Fprintf(env.Stdout, "namespaces_of %s\n", Version)
 		return ExitOK
+	case cfg.Serve != "":
+		return runServe(cfg, env)
 	}
 	if err := checkProcesses(cfg); err != nil {
 		return fail(env, err)
