@@ -57,6 +57,16 @@ Options:
       --search-tasks      Find namespaces through every thread
                           (/proc/PID/task/TID/ns), including namespaces that
                           only non-leader threads are in; members are TIDs.
+      --serve[=ADDR]      Run as a read-only HTTP service on ADDR (HOST:PORT;
+                          default 127.0.0.1:9743, loopback only; other
+                          addresses only when given): / (page), /api/v1/scan
+                          (the JSON document; query parameters deep, tasks,
+                          pidns, types), /metrics (Prometheus), /healthz.
+                          Logs JSON lines on stderr; stops on SIGTERM/SIGINT.
+      --scan-interval=DURATION
+                          With --serve: the minimum time between two scans
+                          of the same kind (default 10s); requests in between
+                          share the last result.
       --show-comm         List members one per line with their command name.
       --subtree=PID       Show only the subtree rooted at PID's namespace.
   -v, --verbose           Say on stderr which discovery sources ran, and which
@@ -67,7 +77,8 @@ Options:
 Rules: PID arguments cannot be combined with --deep-scan, --search-tasks or
 --subtree; --namespaces cannot be combined with --pidns; --all-pids needs
 --pidns; --no-pids cannot be combined with --show-comm or --all-pids;
---columns, --no-headings and --raw need --output=list. --pidns, --namespaces,
+--columns, --no-headings and --raw need --output=list; --serve takes no
+other option but --scan-interval and -v. --pidns, --namespaces,
 --subtree and PID arguments select what every output format shows.
 Options may come before or after PID arguments; "--" ends the options.
 
