@@ -5,9 +5,12 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/namespaces-of/namespaces_of/discover"
 	"github.com/namespaces-of/namespaces_of/model"
@@ -197,4 +200,28 @@ func newRegistry(scans *scans, version string) (*prometheus.Registry, *prometheu
 	reg.MustRegister(collector{scans: scans}, scanCount, buildInfo,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return reg, scanCount
+}
+
+// gatheredOnce shares one gathering of every metric among the scrapes of
+// an interval, as scans are shared: the process and Go metrics read /proc
+// and the runtime, and thousands of concurrent scrapes would otherwise each
+// do it (and make the runtime start threads for the blocking reads).
+type gatheredOnce struct {
+	gatherer prometheus.Gatherer
+	interval time.Duration
+
+	mu       sync.Mutex
+	gathered time.Time
+	families []*dto.MetricFamily
+	err      error
+}
+
+func (g *gatheredOnce) Gather() ([]*dto.MetricFamily, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.families == nil || time.Since(g.gathered) >= g.interval {
+		g.families, g.err = g.gatherer.Gather()
+		g.gathered = time.Now()
+	}
+	return g.families, g.err
 }

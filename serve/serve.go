@@ -10,6 +10,7 @@ package serve
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -21,6 +22,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,8 +48,9 @@ const DefaultInterval = 10 * time.Second
 
 // Timeouts of the HTTP server and of a request's wait for a scan.
 const (
-	readHeaderTimeout = 5 * time.Second
-	readTimeout       = 10 * time.Second
+	// No ReadTimeout: requests have no body, and once it passed it would
+	// cancel requests still waiting for a scan.
+	readHeaderTimeout = 10 * time.Second
 	writeTimeout      = 2 * time.Minute
 	idleTimeout       = 2 * time.Minute
 	scanWaitTimeout   = time.Minute
@@ -99,7 +103,7 @@ func New(cfg Config) *Server {
 	reg, scanCount := newRegistry(s.scans, cfg.Version)
 	s.scanCount = scanCount
 	s.scans.onScan = s.scanned
-	s.metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+	s.metrics = promhttp.HandlerFor(&gatheredOnce{gatherer: reg, interval: cfg.Interval}, promhttp.HandlerOpts{
 		ErrorLog:      slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelError),
 		ErrorHandling: promhttp.ContinueOnError,
 	})
@@ -207,11 +211,30 @@ func (s *Server) result(w http.ResponseWriter, r *http.Request) (selection, *sca
 	return sel, res, true
 }
 
-// encodedJSON is a scan's JSON document for one selection, with its ETag.
+// encodedJSON is a scan's JSON document for one selection, plain and
+// gzip-compressed, each with its ETag. Both are made once per scan, so
+// compression costs nothing per request.
 type encodedJSON struct {
-	body []byte
-	etag string
-	err  error
+	body, gzipped     []byte
+	etag, gzippedETag string
+	err               error
+}
+
+func encodeJSON(m *model.Model, v model.View) *encodedJSON {
+	var b bytes.Buffer
+	if err := nsjson.Encode(&b, m, v); err != nil {
+		return &encodedJSON{err: err}
+	}
+	var z bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&z, gzip.BestSpeed)
+	zw.Write(b.Bytes())
+	if err := zw.Close(); err != nil {
+		return &encodedJSON{err: err}
+	}
+	// A content hash: an unchanged host keeps its ETag across scans.
+	sum := sha256.Sum256(b.Bytes())
+	tag := hex.EncodeToString(sum[:16])
+	return &encodedJSON{body: b.Bytes(), gzipped: z.Bytes(), etag: `"` + tag + `"`, gzippedETag: `"` + tag + `-gzip"`}
 }
 
 func (s *Server) scanJSON(w http.ResponseWriter, r *http.Request) {
@@ -220,35 +243,59 @@ func (s *Server) scanJSON(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	doc := res.derive("json "+sel.String(), func(m *model.Model) any {
-		var b bytes.Buffer
-		if err := nsjson.Encode(&b, m, sel.view()); err != nil {
-			return &encodedJSON{err: err}
-		}
-		sum := sha256.Sum256(b.Bytes())
-		// A content hash: an unchanged host keeps its ETag across scans.
-		return &encodedJSON{body: b.Bytes(), etag: `"` + hex.EncodeToString(sum[:16]) + `"`}
+		return encodeJSON(m, sel.view())
 	}).(*encodedJSON)
 	if doc.err != nil {
 		s.fail(w, r, http.StatusInternalServerError, "encoding the scan: "+doc.err.Error())
 		return
 	}
+	body, etag := doc.body, doc.etag
 	h := w.Header()
-	h.Set("ETag", doc.etag)
+	h.Set("Vary", "Accept-Encoding")
+	if acceptsGzip(r.Header.Values("Accept-Encoding")) {
+		body, etag = doc.gzipped, doc.gzippedETag
+		h.Set("Content-Encoding", "gzip")
+	}
+	h.Set("ETag", etag)
 	h.Set("Cache-Control", "no-cache")
-	if etagMatches(r.Header.Values("If-None-Match"), doc.etag) {
+	// Either representation of an unchanged document is still fresh.
+	if etagMatches(r.Header.Values("If-None-Match"), doc.etag, doc.gzippedETag) {
+		h.Del("Content-Encoding")
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
 	h.Set("Content-Type", "application/json")
-	w.Write(doc.body)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.Write(body)
+}
+
+// acceptsGzip reports whether Accept-Encoding lists gzip with a non-zero
+// quality.
+func acceptsGzip(headers []string) bool {
+	for _, header := range headers {
+		for _, coding := range strings.Split(header, ",") {
+			name, params, _ := strings.Cut(coding, ";")
+			if strings.TrimSpace(name) != "gzip" {
+				continue
+			}
+			q, ok := strings.CutPrefix(strings.TrimSpace(params), "q=")
+			if !ok {
+				return true
+			}
+			if f, err := strconv.ParseFloat(q, 64); err == nil && f > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // etagMatches implements If-None-Match's weak comparison (RFC 9110 13.1.2).
-func etagMatches(headers []string, etag string) bool {
+func etagMatches(headers []string, etags ...string) bool {
 	for _, header := range headers {
 		for _, tag := range strings.Split(header, ",") {
 			tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
-			if tag == "*" || tag == etag {
+			if tag == "*" || slices.Contains(etags, tag) {
 				return true
 			}
 		}
@@ -263,7 +310,6 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,

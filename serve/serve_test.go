@@ -2,6 +2,7 @@ package serve
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -214,6 +215,26 @@ func TestScanJSONAndETag(t *testing.T) {
 	}
 	if n := c.total.Load(); n != 1 {
 		t.Errorf("%d scans, want 1", n)
+	}
+	// Compressed once per scan for clients that take gzip.
+	plain := get(t, s, "GET", "/api/v1/scan?types=net").Body.Bytes()
+	rec = get(t, s, "GET", "/api/v1/scan?types=net", "Accept-Encoding", "br;q=1.0, gzip;q=0.5")
+	zr, err := gzip.NewReader(rec.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unzipped, err := io.ReadAll(zr)
+	if err != nil || !bytes.Equal(unzipped, plain) || rec.Header().Get("Content-Encoding") != "gzip" ||
+		rec.Header().Get("ETag") == etag || rec.Header().Get("Vary") != "Accept-Encoding" {
+		t.Errorf("gzip: %v, same document %v, headers %v", err, bytes.Equal(unzipped, plain), rec.Header())
+	}
+	rec = get(t, s, "GET", "/api/v1/scan?types=net", "Accept-Encoding", "gzip", "If-None-Match", etag)
+	if rec.Code != http.StatusNotModified {
+		t.Errorf("gzip request with the plain ETag: status %d", rec.Code)
+	}
+	rec = get(t, s, "GET", "/api/v1/scan?types=net", "Accept-Encoding", "gzip;q=0")
+	if rec.Header().Get("Content-Encoding") != "" || !bytes.Equal(rec.Body.Bytes(), plain) {
+		t.Errorf("gzip;q=0: Content-Encoding %q", rec.Header().Get("Content-Encoding"))
 	}
 	// HEAD answers like GET without a body.
 	rec = get(t, s, "HEAD", "/api/v1/scan?types=net")
