@@ -206,10 +206,13 @@ func TestServeLoad(t *testing.T) {
 	// returns them.
 	settled := func() (fds, threads int) {
 		fds, threads = -1, -1
+		same := 0
 		poll(t, 30*time.Second, func() error {
 			f, th := fdsAndThreads(t, svc.pid)
 			if f != fds || th != threads {
-				fds, threads = f, th
+				fds, threads, same = f, th, 0
+			}
+			if same++; same < 10 { // unchanged for a second
 				return fmt.Errorf("fds %d, threads %d still changing", f, th)
 			}
 			return nil
