@@ -116,8 +116,9 @@ func (s *scans) run(key string, opts discover.Options, p *pendingScan) {
 	delete(s.pending, key)
 	p.result = r
 	s.mu.Unlock()
-	close(p.done)
+	// Counted before anyone is given the result.
 	if s.onScan != nil {
 		s.onScan(key, r)
 	}
+	close(p.done)
 }
