@@ -14,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/namespaces-of/namespaces_of/internal/nstest"
 	"github.com/namespaces-of/namespaces_of/serve"
 )
 
@@ -122,22 +123,8 @@ func TestDaemonSetPrivileges(t *testing.T) {
 	}
 }
 
-// promtool returns the path of promtool, skipping the test without it
-// (failing in CI, which installs it).
-func promtool(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("promtool not installed; .ci/serve installs Debian's prometheus package")
-		}
-		t.Skip("promtool not installed (Debian package prometheus)")
-	}
-	return path
-}
-
 func TestPrometheusConfigAndRule(t *testing.T) {
-	tool := promtool(t)
+	tool := nstest.Program(t, "promtool")
 	checkScrapeConfig(t, tool)
 	var rule monitoringv1.PrometheusRule
 	decodeStrict(t, "prometheusrule.yaml", &rule)

@@ -311,9 +311,9 @@ exec /namespaces_of --serve=127.0.0.1:0 --scan-interval=1s
 // the leaked network namespace among them, and that the alert fires.
 func TestServePrometheus(t *testing.T) {
 	nstest.RequireRoot(t)
-	prometheus, promtool := lookPathInCI(t, "prometheus"), lookPathInCI(t, "promtool")
-	lookPathInCI(t, "unshare")
-	lookPathInCI(t, "pivot_root")
+	prometheus, promtool := nstest.Program(t, "prometheus"), nstest.Program(t, "promtool")
+	nstest.Program(t, "unshare")
+	nstest.Program(t, "pivot_root")
 
 	root := nstest.TempDir(t)
 	tool, err := os.ReadFile(nstest.Tool(t))
@@ -364,20 +364,6 @@ func TestServePrometheus(t *testing.T) {
 		}
 		return nil
 	})
-}
-
-// lookPathInCI returns the path of a program the test needs: the test skips
-// without it, except in CI, which installs it (.ci/serve, .ci/run).
-func lookPathInCI(t *testing.T, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s not installed; CI installs it", name)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return path
 }
 
 // startPrometheus runs Prometheus on a free loopback port, scraping target
