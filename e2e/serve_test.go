@@ -255,27 +255,6 @@ func TestServeLoad(t *testing.T) {
 		t.Errorf("%d scans, want 2 (one per option set and interval)", scans)
 	}
 
-	// SIGTERM: a graceful stop with status 0.
-	svc.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- svc.cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("after SIGTERM: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("no exit within 30s of SIGTERM")
-	}
-	logs := strings.Split(svc.logText(), "\n")
-	if last := logs[len(logs)-1]; !strings.Contains(last, `"msg":"stopped"`) {
-		t.Errorf("last log line %q", last)
-	}
-	for _, line := range logs {
-		if !json.Valid([]byte(line)) {
-			t.Errorf("log line is not JSON: %q", line)
-		}
-	}
 }
 
 // sandboxScript runs under unshare in new user, PID and mount namespaces.
@@ -481,4 +460,60 @@ func promQuery(promURL, query string) (string, error) {
 		return v, nil
 	}
 	return "", fmt.Errorf("query %s: %d samples", query, len(r.Data.Result))
+}
+
+// TestServeRefusesAndStops sends the built service bad requests: each gets
+// a 4xx and a one-line JSON error and starts no scan. Then SIGTERM (and
+// SIGINT) stop it with status 0, and every line it logged is JSON.
+func TestServeRefusesAndStops(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		svc := startService(t, exec.Command(nstest.Tool(t), "--serve=127.0.0.1:0", "-v"))
+		for _, req := range []struct{ method, path string }{
+			{"GET", "/api/v1/scan?bogus=1"},
+			{"GET", "/api/v1/scan?filter=net"},
+			{"GET", "/api/v1/scan?types=net,nope"},
+			{"GET", "/api/v1/scan?deep=perhaps"},
+			{"GET", "/nowhere"},
+			{"POST", "/api/v1/scan"},
+			{"DELETE", "/metrics"},
+		} {
+			r, _ := http.NewRequest(req.method, svc.url+req.path, nil)
+			resp, err := http.DefaultClient.Do(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			var e map[string]string
+			if resp.StatusCode < 400 || resp.StatusCode > 499 || bytes.Count(body, []byte("\n")) != 1 ||
+				json.Unmarshal(body, &e) != nil || len(e) != 1 || e["error"] == "" {
+				t.Errorf("%s %s: %d %q", req.method, req.path, resp.StatusCode, body)
+			}
+		}
+		if n := strings.Count(svc.logText(), `"msg":"scan"`); n != 0 {
+			t.Errorf("bad requests started %d scans", n)
+		}
+		getBody(t, svc.url+"/healthz")
+
+		svc.cmd.Process.Signal(sig)
+		done := make(chan error, 1)
+		go func() { done <- svc.cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("after %v: %v", sig, err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no exit within 30s of %v", sig)
+		}
+		logs := strings.Split(svc.logText(), "\n")
+		if last := logs[len(logs)-1]; !strings.Contains(last, `"msg":"stopped"`) {
+			t.Errorf("last log line %q", last)
+		}
+		for _, line := range logs {
+			if !json.Valid([]byte(line)) {
+				t.Errorf("log line is not JSON: %q", line)
+			}
+		}
+	}
 }
