@@ -254,7 +254,6 @@ func TestServeLoad(t *testing.T) {
 	if scans != 2 {
 		t.Errorf("%d scans, want 2 (one per option set and interval)", scans)
 	}
-
 }
 
 // sandboxScript runs under unshare in new user, PID and mount namespaces.
