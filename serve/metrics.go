@@ -46,6 +46,9 @@ var (
 	descNamespaces = prometheus.NewDesc("namespaces_of_namespaces",
 		"Namespaces on the host, by type (from the last deep scan).",
 		[]string{"type"}, nil)
+	// When the model knows which container or pod (workload) holds a
+	// namespace (the container-engine sources), a "workload" label belongs
+	// here, bounded to the workloads of the node.
 	descMemberless = prometheus.NewDesc("namespaces_of_memberless_namespaces",
 		"Namespaces that no process is a member of, by type and by what keeps them alive "+
 			"(the first of bind-mount, fd, socket, pid_for_children, time_for_children, thread, "+

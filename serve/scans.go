@@ -23,8 +23,14 @@ type scanResult struct {
 	derived   map[string]any
 }
 
+// maxDerived bounds what one result keeps derived from it: a client
+// walking through every selection (256 sets of types) must not make the
+// service hold a document for each.
+const maxDerived = 16
+
 // derive returns what compute makes of the result, computing it once per
-// name however many requests ask.
+// name however many requests ask (beyond maxDerived names, once per
+// request).
 func (r *scanResult) derive(name string, compute func(*model.Model) any) any {
 	r.derivedMu.Lock()
 	defer r.derivedMu.Unlock()
@@ -35,7 +41,9 @@ func (r *scanResult) derive(name string, compute func(*model.Model) any) any {
 		r.derived = map[string]any{}
 	}
 	v := compute(r.model)
-	r.derived[name] = v
+	if len(r.derived) < maxDerived {
+		r.derived[name] = v
+	}
 	return v
 }
 
