@@ -526,8 +526,10 @@ func TestHelp(t *testing.T) {
 		t.Fatalf("help has no Options section:\n%s", help)
 	}
 	section, _, _ = strings.Cut(section, "\n\n")
-	// Option lines: "  -v, --verbose   ..." or "      --color=WHEN   ...".
-	optRE := regexp.MustCompile(`(?m)^ {2,6}(?:(-[a-zA-Z]), )?(--[a-z][a-z0-9-]*)(?:=([A-Z]+))?  `)
+	// Option lines: "  -v, --verbose   ...", "      --color=WHEN   ...",
+	// "      --serve[=ADDR]  ..." (optional value), or a long option alone on
+	// its line, its text on the next.
+	optRE := regexp.MustCompile(`(?m)^ {2,6}(?:(-[a-zA-Z]), )?(--[a-z][a-z0-9-]*)(?:\[?=([A-Z]+)\]?)?(?:  |$)`)
 	documented := map[string]string{} // option -> value placeholder
 	for _, m := range optRE.FindAllStringSubmatch(section, -1) {
 		if m[1] != "" {
@@ -557,6 +559,7 @@ func TestHelp(t *testing.T) {
 	values := map[string]string{
 		"--color": "never", "--namespaces": "net", "--output": "tree",
 		"--subtree": strconv.Itoa(os.Getpid()), "--columns": "NS",
+		"--serve": "127.0.0.1:0", "--scan-interval": "5s",
 	}
 	for opt, placeholder := range documented {
 		if opt == "-h" || opt == "--help" || opt == "--version" {
