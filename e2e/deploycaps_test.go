@@ -76,17 +76,23 @@ func TestDeployCapabilitiesAreExactlyNeeded(t *testing.T) {
 // adds.
 func daemonSetCapabilities(t *testing.T) []string {
 	t.Helper()
-	data, err := os.ReadFile("../deploy/daemonset.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var ds appsv1.DaemonSet
-	if err := yaml.UnmarshalStrict(data, &ds); err != nil {
-		t.Fatal(err)
-	}
+	deployManifest(t, "daemonset.yaml", &ds)
 	var caps []string
 	for _, c := range ds.Spec.Template.Spec.Containers[0].SecurityContext.Capabilities.Add {
 		caps = append(caps, string(c))
 	}
 	return caps
+}
+
+// deployManifest decodes a manifest of deploy/ strictly into an API type.
+func deployManifest(t *testing.T, name string, into any) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "deploy", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.UnmarshalStrict(data, into); err != nil {
+		t.Fatalf("deploy/%s: %v", name, err)
+	}
 }

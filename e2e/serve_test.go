@@ -408,14 +408,8 @@ scrape_configs:
 // Prometheus rule file, each rule's "for" dropped so that it fires at once.
 func alertRuleFile(t *testing.T) []byte {
 	t.Helper()
-	data, err := os.ReadFile("../deploy/prometheusrule.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var rule monitoringv1.PrometheusRule
-	if err := yaml.UnmarshalStrict(data, &rule); err != nil {
-		t.Fatal(err)
-	}
+	deployManifest(t, "prometheusrule.yaml", &rule)
 	for _, g := range rule.Spec.Groups {
 		for i := range g.Rules {
 			g.Rules[i].For = nil
