@@ -55,6 +55,8 @@ type Config struct {
 	Columns     []list.Column // --columns (list output)
 	NoHeadings  bool          // --no-headings (list output)
 	Raw         bool          // --raw (list output)
+	Diff        []string      // --diff files: one (compare with a new scan) or two
+	Watch       time.Duration // --watch interval, 0 if not watching
 	// Serve is the listen address of --serve ("" without it);
 	// ScanInterval the minimum time between two scans (--scan-interval).
 	Serve        string
@@ -94,6 +96,10 @@ func Parse(args []string) (*Config, error) {
 	fs.StringVar(&columns, "columns", "", "")
 	fs.BoolVar(&cfg.NoHeadings, "no-headings", false, "")
 	fs.BoolVar(&cfg.Raw, "raw", false, "")
+	var watch string
+	fs.StringArrayVar(&cfg.Diff, "diff", nil, "")
+	fs.StringVar(&watch, "watch", "", "")
+	fs.Lookup("watch").NoOptDefVal = defaultWatch
 	fs.StringVar(&cfg.Serve, "serve", "", "")
 	fs.Lookup("serve").NoOptDefVal = serve.DefaultAddr
 	fs.DurationVar(&cfg.ScanInterval, "scan-interval", serve.DefaultInterval, "")
@@ -107,7 +113,11 @@ func Parse(args []string) (*Config, error) {
 			return nil, usagef("invalid PID %q: a PID is a positive integer", a)
 		}
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := checkWatchValue(args); err != nil {
+		return nil, err
+	}
+	err := fs.Parse(args)
+	if err != nil {
 		return nil, usagef("%s", strings.TrimSuffix(err.Error(), "\n"))
 	}
 	if cfg.Help || cfg.Version {
@@ -163,7 +173,15 @@ func Parse(args []string) (*Config, error) {
 		}
 		cfg.Columns = cols
 	}
-	return cfg, validate(cfg, fs)
+	if fs.Changed("watch") {
+		if cfg.Watch, err = parseInterval(watch); err != nil {
+			return nil, err
+		}
+	}
+	if err := validate(cfg, fs); err != nil {
+		return nil, err
+	}
+	return cfg, validateChanges(cfg)
 }
 
 // validate enforces the rules on combining options.

@@ -526,9 +526,9 @@ func TestHelp(t *testing.T) {
 		t.Fatalf("help has no Options section:\n%s", help)
 	}
 	section, _, _ = strings.Cut(section, "\n\n")
-	// Option lines: "  -v, --verbose   ...", "      --color=WHEN   ...",
-	// "      --serve[=ADDR]  ..." (optional value), or a long option alone on
-	// its line, its text on the next.
+	// Option lines: "  -v, --verbose   ..." or "      --color=WHEN   ...".
+	// An optional value is in brackets: "--watch[=INTERVAL]". A long option
+	// may stand alone on its line, its text on the next.
 	optRE := regexp.MustCompile(`(?m)^ {2,6}(?:(-[a-zA-Z]), )?(--[a-z][a-z0-9-]*)(?:\[?=([A-Z]+)\]?)?(?:  |$)`)
 	documented := map[string]string{} // option -> value placeholder
 	for _, m := range optRE.FindAllStringSubmatch(section, -1) {
@@ -559,6 +559,7 @@ func TestHelp(t *testing.T) {
 	values := map[string]string{
 		"--color": "never", "--namespaces": "net", "--output": "tree",
 		"--subtree": strconv.Itoa(os.Getpid()), "--columns": "NS",
+		"--diff": "old.json", "--watch": "2s",
 		"--serve": "127.0.0.1:0", "--scan-interval": "5s",
 	}
 	for opt, placeholder := range documented {

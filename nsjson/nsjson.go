@@ -58,8 +58,9 @@ type viewDoc struct {
 }
 
 type selfDoc struct {
-	User *ref `json:"user"`
-	PID  *ref `json:"pid"`
+	User    *ref `json:"user"`
+	PID     *ref `json:"pid"`
+	Process *int `json:"process"`
 }
 
 type rootsDoc struct {
@@ -166,7 +167,7 @@ func build(m *model.Model, v model.View) (*document, error) {
 		ToolVersion:   nullString(m.ToolVersion),
 		KernelRelease: nullString(m.KernelRelease),
 		View:          viewOf(v),
-		Self:          selfDoc{User: nullRef(m.SelfUser), PID: nullRef(m.SelfPID)},
+		Self:          selfDoc{User: nullRef(m.SelfUser), PID: nullRef(m.SelfPID), Process: nullInt(m.ScannerPID, 0)},
 		Roots: rootsDoc{
 			User: roots(m, v, sel, model.UserHierarchy, nsfs.User),
 			PID:  roots(m, v, sel, model.PIDHierarchy, nsfs.PID),
@@ -266,23 +267,10 @@ func nsDocOf(ns *model.Namespace) (nsDoc, error) {
 		d.OwnerVisible = &visible
 	}
 	for _, t := range ns.Threads {
-		d.Threads = append(d.Threads, threadDoc{TID: t.TID, PID: t.PID})
+		d.Threads = append(d.Threads, ThreadOf(t))
 	}
 	for _, h := range ns.Holders {
-		hd := holderDoc{
-			Kind:    string(h.Kind),
-			PID:     nullInt(h.PID, 0),
-			Path:    nullString(h.Path),
-			MountNS: nullRef(h.MountNS),
-			Of:      nullRef(h.Of),
-		}
-		// fd 0 is a real descriptor for fd and socket holders; for other
-		// kinds 0 means "not applicable".
-		if h.Kind == model.HolderFD || h.Kind == model.HolderSocket || h.FD != 0 {
-			fd := h.FD
-			hd.FD = &fd
-		}
-		d.Holders = append(d.Holders, hd)
+		d.Holders = append(d.Holders, HolderOf(h))
 	}
 	return d, nil
 }
