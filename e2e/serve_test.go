@@ -32,6 +32,15 @@ type service struct {
 	url  string
 	mu   sync.Mutex
 	logs []string // its stderr lines
+
+	logsRead chan struct{} // closed when its stderr is read to the end
+}
+
+// wait waits for the service to exit, its stderr having been read to the
+// end first (exec.Cmd.Wait closes the pipe).
+func (s *service) wait() error {
+	<-s.logsRead
+	return s.cmd.Wait()
 }
 
 // startService starts cmd, which runs the service with --serve=...:0, and
@@ -47,11 +56,11 @@ func startService(t *testing.T, cmd *exec.Cmd) *service {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %v: %v", cmd.Args, err)
 	}
-	s := &service{cmd: cmd, pid: cmd.Process.Pid}
+	s := &service{cmd: cmd, pid: cmd.Process.Pid, logsRead: make(chan struct{})}
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
 			cmd.Process.Kill()
-			cmd.Wait()
+			s.wait()
 		}
 	})
 	addr := make(chan string, 1)
@@ -67,6 +76,7 @@ func startService(t *testing.T, cmd *exec.Cmd) *service {
 			}
 		}
 		close(addr)
+		close(s.logsRead)
 	}()
 	select {
 	case a, ok := <-addr:
@@ -490,7 +500,7 @@ func TestServeRefusesAndStops(t *testing.T) {
 
 		svc.cmd.Process.Signal(sig)
 		done := make(chan error, 1)
-		go func() { done <- svc.cmd.Wait() }()
+		go func() { done <- svc.wait() }()
 		select {
 		case err := <-done:
 			if err != nil {
