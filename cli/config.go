@@ -49,14 +49,14 @@ type Config struct {
 	Verbose     bool          // -v, --verbose
 	Help        bool          // -h, --help
 	Version     bool          // --version
-	Output      string        // tree, json, list or dot
+	Output      string        // tree, json, list, dot or html
 	Columns     []list.Column // --columns (list output)
 	NoHeadings  bool          // --no-headings (list output)
 	Raw         bool          // --raw (list output)
 }
 
 // Output formats.
-var outputs = []string{"tree", "json", "list", "dot"}
+var outputs = []string{"tree", "json", "list", "dot", "html"}
 
 var negativeNumber = regexp.MustCompile(`^-[0-9]+$`)
 

@@ -17,6 +17,7 @@ import (
 	"github.com/namespaces-of/namespaces_of/nsfs"
 	"github.com/namespaces-of/namespaces_of/nsjson"
 	"github.com/namespaces-of/namespaces_of/render/dot"
+	"github.com/namespaces-of/namespaces_of/render/html"
 	"github.com/namespaces-of/namespaces_of/render/list"
 	"github.com/namespaces-of/namespaces_of/render/tree"
 )
@@ -98,6 +99,8 @@ func render(w io.Writer, m *model.Model, view model.View, cfg *Config, env Env) 
 		return list.Render(w, m, view, list.Options{Columns: cfg.Columns, NoHeadings: cfg.NoHeadings, Raw: cfg.Raw})
 	case "dot":
 		return dot.Render(w, m, view)
+	case "html":
+		return html.Render(w, m, view)
 	}
 	return tree.Render(w, m, tree.Options{
 		View:     view,
@@ -132,8 +135,8 @@ func scanOptions(cfg *Config) discover.Options {
 		Comm:   cfg.ShowComm || cfg.Holders,
 		Status: cfg.AllPIDs,
 	}
-	if cfg.Output == "json" || cfg.Output == "list" {
-		// Both show each process's command, parent and UID.
+	if cfg.Output == "json" || cfg.Output == "list" || cfg.Output == "html" {
+		// These show each process's command, parent and UID.
 		opts.Status = true
 	}
 	if cfg.PIDNS {
