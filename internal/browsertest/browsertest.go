@@ -28,7 +28,7 @@ import (
 
 // Timeout bounds each step (load, evaluation, screenshot), so a broken page
 // fails the test instead of hanging it.
-const Timeout = 10 * time.Second
+const Timeout = 60 * time.Second
 
 // Browser is one headless Chromium, stopped and its profile removed when
 // the test ends.

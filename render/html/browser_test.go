@@ -13,10 +13,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -24,9 +22,7 @@ import (
 
 	"github.com/namespaces-of/namespaces_of/internal/browsertest"
 	"github.com/namespaces-of/namespaces_of/model"
-	"github.com/namespaces-of/namespaces_of/nsfs"
 	"github.com/namespaces-of/namespaces_of/nsjson"
-	"github.com/namespaces-of/namespaces_of/render/tree"
 )
 
 // openPage writes page to a file and opens it.
@@ -39,196 +35,26 @@ func openPage(t *testing.T, b *browsertest.Browser, page []byte, o browsertest.O
 	return b.Open(t, path, o)
 }
 
-func key(id nsfs.ID) string { return browsertest.Key(id.Dev, id.Ino) }
-
-// wantTrees is model.Forest of both hierarchies, in document order.
-func wantTrees(m *model.Model) map[string][]browsertest.TreeNode {
-	out := map[string][]browsertest.TreeNode{"user": {}, "pid": {}}
-	for name, h := range map[string]model.Hierarchy{"user": model.UserHierarchy, "pid": model.PIDHierarchy} {
-		var walk func(nodes []*model.Node, parent string)
-		walk = func(nodes []*model.Node, parent string) {
-			for _, n := range nodes {
-				tn := browsertest.TreeNode{Key: "invisible", Parent: parent, Type: "user"}
-				if n.NS != nil {
-					tn.Key, tn.Type = key(n.NS.ID), n.NS.Type.String()
-				}
-				out[name] = append(out[name], tn)
-				walk(n.Children, tn.Key)
-			}
-		}
-		walk(m.Forest(model.View{Hierarchy: h}), "")
-	}
-	return out
-}
-
-var (
-	treeNSLine     = regexp.MustCompile(`^ *([a-z]+) \{([0-9]+) ([0-9]+)\}`)
-	treeMemberLine = regexp.MustCompile(`^ *([0-9]+) +  (.*)$`)
-)
-
-// wantDetails reads the members and holders of every namespace from the
-// text tree with --holders --show-comm (render/tree), in both hierarchies.
-func wantDetails(t *testing.T, m *model.Model) map[string]browsertest.Details {
-	t.Helper()
-	out := map[string]browsertest.Details{}
-	for _, h := range []model.Hierarchy{model.UserHierarchy, model.PIDHierarchy} {
-		var buf bytes.Buffer
-		if err := tree.Render(&buf, m, tree.Options{View: model.View{Hierarchy: h}, ShowComm: true, Holders: true, ShowMaps: true, Width: 80}); err != nil {
-			t.Fatal(err)
-		}
-		var cur string
-		seen := map[string]browsertest.Details{}
-		for _, line := range strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n") {
-			if line == "" { // an empty tree
-				continue
-			}
-			text := strings.TrimLeft(line, " ")
-			if sm := treeNSLine.FindStringSubmatch(line); sm != nil {
-				cur = sm[2] + ":" + sm[3]
-				seen[cur] = browsertest.Details{Title: sm[1] + ":[" + sm[3] + "]", Members: [][2]string{}, Holders: []string{}}
-				continue
-			}
-			d := seen[cur]
-			if held, ok := strings.CutPrefix(text, "held by "); ok {
-				d.Holders = append(d.Holders, held)
-			} else if sm := treeMemberLine.FindStringSubmatch(line); sm != nil {
-				d.Members = append(d.Members, [2]string{sm[1], sm[2]})
-			} else if text != "[invisible ancestor user NS]" {
-				t.Fatalf("unexpected tree line %q", line)
-			}
-			seen[cur] = d
-		}
-		for k, d := range seen {
-			if prev, ok := out[k]; ok && (!slices.Equal(prev.Members, d.Members) || !slices.Equal(prev.Holders, d.Holders)) {
-				t.Fatalf("%s: the two trees print it differently", k)
-			}
-			out[k] = d
-		}
-	}
-	return out
-}
-
-// checkPage compares the page's trees and details pane with the model's
-// forests and the text tree.
-func checkPage(t *testing.T, p *browsertest.Page, m *model.Model) {
-	t.Helper()
-	got, want := p.Trees(t), wantTrees(m)
-	for _, h := range []string{"user", "pid"} {
-		if !slices.Equal(got[h], want[h]) {
-			t.Errorf("%s tree:\n got %v\nwant %v", h, got[h], want[h])
-		}
-	}
-	details := p.AllDetails(t)
-	for k, w := range wantDetails(t, m) {
-		d, ok := details[k]
-		if !ok {
-			t.Errorf("%s: no details", k)
-			continue
-		}
-		if d.Title != w.Title || !slices.Equal(d.Members, w.Members) || !slices.Equal(d.Holders, w.Holders) {
-			t.Errorf("%s: details %q members %q holders %q\nwant %q members %q holders %q", k, d.Title, d.Members, d.Holders, w.Title, w.Members, w.Holders)
-		}
-	}
-}
-
-// wantHits applies the page's documented search rule to the model: a
-// number is an inode, an NSID, or the PID of a member, thread or holder;
-// text is part of a member's or holder's command or of a bind-mount path.
-func wantHits(m *model.Model, q string) map[string][]string {
-	match := func(ns *model.Namespace) bool {
-		if n, err := strconv.ParseUint(q, 10, 64); err == nil {
-			if ns.ID.Ino == n || ns.NSID == n {
-				return true
-			}
-			pid := int(n)
-			if slices.Contains(ns.PIDs, pid) {
-				return true
-			}
-			for _, th := range ns.Threads {
-				if th.TID == pid {
-					return true
-				}
-			}
-			for _, h := range ns.Holders {
-				if h.PID == pid && h.PID != 0 {
-					return true
-				}
-			}
-			return false
-		}
-		lq := strings.ToLower(q)
-		has := func(pid int) bool {
-			task := m.Tasks[pid]
-			return task != nil && task.Comm != "" && strings.Contains(strings.ToLower(task.Comm), lq)
-		}
-		for _, pid := range ns.PIDs {
-			if has(pid) {
-				return true
-			}
-		}
-		for _, h := range ns.Holders {
-			if strings.Contains(strings.ToLower(h.Path), lq) && h.Path != "" || h.PID != 0 && has(h.PID) {
-				return true
-			}
-		}
-		return false
-	}
-	out := map[string][]string{"user": {}, "pid": {}}
-	for _, n := range wantTrees(m)["user"] {
-		if ns := byKey(m, n.Key); ns != nil && match(ns) {
-			out["user"] = append(out["user"], n.Key)
-		}
-	}
-	for _, n := range wantTrees(m)["pid"] {
-		if ns := byKey(m, n.Key); ns != nil && match(ns) {
-			out["pid"] = append(out["pid"], n.Key)
-		}
-	}
-	return out
-}
-
-func byKey(m *model.Model, k string) *model.Namespace {
-	for id, ns := range m.Namespaces {
-		if key(id) == k {
-			return ns
-		}
-	}
-	return nil
-}
-
-func checkSearch(t *testing.T, p *browsertest.Page, q string, want map[string][]string) {
-	t.Helper()
-	got := p.Search(t, q)
-	for _, h := range []string{"user", "pid"} {
-		if !slices.Equal(got.Hits[h], want[h]) {
-			t.Errorf("search %q, %s tree: highlighted %v, want %v", q, h, got.Hits[h], want[h])
-		}
-	}
-	if len(got.Unrevealed) > 0 {
-		t.Errorf("search %q: matches inside collapsed nodes: %v", q, got.Unrevealed)
-	}
-}
-
 func TestBrowserExample(t *testing.T) {
 	b := browsertest.Start(t)
 	m := exampleModel(t)
 	p := openPage(t, b, render(t, m, model.View{}), browsertest.Options{})
-	checkPage(t, p, m)
+	browsertest.CheckPage(t, p, m)
 
 	// Collapse everything first: the search must reveal what it finds.
 	p.Eval(t, `document.getElementById('collapse').click()`, nil)
 	for _, q := range []string{"1410", "nginx", "CATATONIT", "4026532290", "2", "/run/netns/blue"} {
-		want := wantHits(m, q)
+		want := browsertest.WantHits(m, q)
 		if len(want["user"]) == 0 {
 			t.Fatalf("search %q: the example has no match, the check proves nothing", q)
 		}
-		checkSearch(t, p, q, want)
+		browsertest.CheckSearch(t, p, q, want)
 	}
 	// Qualified forms narrow a number to one meaning.
-	checkSearch(t, p, "nsid:2", map[string][]string{"user": {"4:4026531832"}, "pid": {}})
-	checkSearch(t, p, "net:[4026532290]", map[string][]string{"user": {"4:4026532290"}, "pid": {}})
-	checkSearch(t, p, "pid:1500", wantHits(m, "1500"))
-	checkSearch(t, p, "no such thing", map[string][]string{"user": {}, "pid": {}})
+	browsertest.CheckSearch(t, p, "nsid:2", map[string][]string{"user": {"4:4026531832"}, "pid": {}})
+	browsertest.CheckSearch(t, p, "net:[4026532290]", map[string][]string{"user": {"4:4026532290"}, "pid": {}})
+	browsertest.CheckSearch(t, p, "pid:1500", browsertest.WantHits(m, "1500"))
+	browsertest.CheckSearch(t, p, "no such thing", map[string][]string{"user": {}, "pid": {}})
 	if got := p.Search(t, "").Hits; len(got["user"])+len(got["pid"]) != 0 {
 		t.Errorf("an empty search highlights %v", got)
 	}
@@ -247,8 +73,8 @@ func TestBrowserPIDView(t *testing.T) {
 	}
 	p.Eval(t, `({UserHidden: document.getElementById('tree-user').hidden, PIDHidden: document.getElementById('tree-pid').hidden,
 		PIDNodes: document.querySelectorAll('#tree-pid li.node').length})`, &state)
-	if !state.UserHidden || state.PIDHidden || state.PIDNodes != len(wantTrees(m)["pid"]) {
-		t.Fatalf("PID view: %+v, want the PID tree (%d nodes) shown and the user tree hidden", state, len(wantTrees(m)["pid"]))
+	if !state.UserHidden || state.PIDHidden || state.PIDNodes != len(browsertest.WantTrees(m)["pid"]) {
+		t.Fatalf("PID view: %+v, want the PID tree (%d nodes) shown and the user tree hidden", state, len(browsertest.WantTrees(m)["pid"]))
 	}
 	p.CheckQuiet(t)
 }
@@ -273,14 +99,14 @@ func TestBrowserKeyboard(t *testing.T) {
 	}
 	p.Keys(t, "nginx")
 	p.Keys(t, kb.ArrowDown)
-	hits := wantHits(m, "nginx")["user"]
+	hits := browsertest.WantHits(m, "nginx")["user"]
 	f := focus()
 	if f.Key != hits[0] || f.Details != hits[0] {
 		t.Fatalf("ArrowDown from the search: focus %q, details %q, want the first match %q", f.Key, f.Details, hits[0])
 	}
 	// Down, up, left to the parent, left to collapse, right to expand,
 	// right to the first child.
-	forest := wantTrees(m)["user"]
+	forest := browsertest.WantTrees(m)["user"]
 	idx := slices.IndexFunc(forest, func(n browsertest.TreeNode) bool { return n.Key == hits[0] })
 	p.Keys(t, kb.ArrowDown)
 	if f := focus(); f.Key != forest[idx+1].Key {
@@ -316,11 +142,11 @@ func TestBrowserLeakView(t *testing.T) {
 	var visible []string
 	p.Eval(t, `Array.from(document.querySelectorAll('#tree-user li.node')).filter((li) => li.firstChild.offsetParent !== null).map((li) => li.dataset.key)`, &visible)
 	var want []string
-	nodes := wantTrees(m)["user"]
+	nodes := browsertest.WantTrees(m)["user"]
 	keep := map[string]bool{}
 	for i := len(nodes) - 1; i >= 0; i-- {
 		n := nodes[i]
-		if ns := byKey(m, n.Key); (ns != nil && len(ns.PIDs) == 0) || keep[n.Key] {
+		if ns := browsertest.NamespaceByKey(m, n.Key); (ns != nil && len(ns.PIDs) == 0) || keep[n.Key] {
 			keep[n.Key], keep[n.Parent] = true, true
 		}
 	}
@@ -349,7 +175,7 @@ func TestBrowserHostileText(t *testing.T) {
 	b := browsertest.Start(t)
 	m := hostileModel()
 	p := openPage(t, b, render(t, m, model.View{}), browsertest.Options{})
-	checkPage(t, p, m)
+	browsertest.CheckPage(t, p, m)
 	var got struct {
 		Elements          int
 		UserRow, NetRow   string

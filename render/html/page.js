@@ -282,7 +282,7 @@
   if (doc.kernel_release) about.push('Linux ' + doc.kernel_release);
   if (doc.tool_version) about.push('namespaces_of ' + doc.tool_version);
   about.push(doc.namespaces.length + ' namespaces', (doc.tasks || []).length + ' tasks');
-  if ((doc.skipped || []).length) about.push(doc.skipped.length + ' processes could not be inspected');
+  if ((doc.skipped || []).length) about.push(doc.skipped.length + (doc.skipped.length === 1 ? ' process' : ' processes') + ' could not be inspected');
   const view = doc.view || {};
   if (view.subtree) about.push('subtree of ' + view.subtree.inode);
   $('about').textContent = about.join(' \u00b7 ');
@@ -546,7 +546,7 @@
       const tbl = memberTable(ns.pids, MEMBER_ROWS);
       pane.append(tbl);
       if (ns.pids.length > MEMBER_ROWS) {
-        const more = el('button', null, 'show all ' + ns.pids.length);
+        const more = el('button', 'more', 'show all ' + ns.pids.length);
         more.type = 'button';
         more.addEventListener('click', () => { tbl.replaceWith(memberTable(ns.pids, Infinity)); more.remove(); });
         pane.append(more);
