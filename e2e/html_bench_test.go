@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"testing"
@@ -30,13 +29,11 @@ func TestHTMLPageMeasure(t *testing.T) {
 	nstest.RequireRoot(t)
 	b := browsertest.Start(t)
 	for _, args := range [][]string{{"--output=html"}, {"--deep-scan", "--output=html"}} {
-		r := nstest.Run(t, args...)
-		checkOK(t, r, args)
-		page := filepath.Join(t.TempDir(), "host.html")
-		if err := os.WriteFile(page, []byte(r.Stdout), 0o644); err != nil {
+		page, doc := htmlRun(t, args...)
+		size, err := os.Stat(page)
+		if err != nil {
 			t.Fatal(err)
 		}
-		doc := browsertest.EmbeddedJSON(t, page)
 		var times []float64
 		var nodes string
 		for i := 0; i < 5; i++ {
@@ -56,6 +53,6 @@ func TestHTMLPageMeasure(t *testing.T) {
 		}
 		sort.Float64s(times)
 		t.Logf("%v: page %d bytes = %d of page + %d of JSON; %s tree nodes; first render %v ms (median %.0f)",
-			args, len(r.Stdout), html.PageSize(), len(doc), nodes, times, times[len(times)/2])
+			args, size.Size(), html.PageSize(), len(doc), nodes, times, times[len(times)/2])
 	}
 }

@@ -109,14 +109,7 @@ func TestHTMLDeepScanInBrowser(t *testing.T) {
 	browsertest.Chromium(t)
 	s := htmlStartScenario(t)
 
-	args := []string{"--deep-scan", "--output=html"}
-	r := nstest.Run(t, args...)
-	checkOK(t, r, args)
-	page := filepath.Join(t.TempDir(), "host.html")
-	if err := os.WriteFile(page, []byte(r.Stdout), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	doc := browsertest.EmbeddedJSON(t, page)
+	page, doc := htmlRun(t, "--deep-scan", "--output=html")
 	if err := nsjson.ValidateSchema(doc); err != nil {
 		t.Fatalf("the embedded document does not match the schema: %v", err)
 	}
@@ -263,6 +256,19 @@ func htmlOwn(lines []string, s *htmlScenario) []string {
 		}
 	}
 	return out
+}
+
+// htmlRun runs the tool with args (an HTML output), requires success,
+// writes the page to a file, and returns its path and embedded document.
+func htmlRun(t *testing.T, args ...string) (page string, doc []byte) {
+	t.Helper()
+	r := nstest.Run(t, args...)
+	checkOK(t, r, args)
+	page = filepath.Join(t.TempDir(), "host.html")
+	if err := os.WriteFile(page, []byte(r.Stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return page, browsertest.EmbeddedJSON(t, page)
 }
 
 // htmlCreated names the namespaces the scenario made.
