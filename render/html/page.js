@@ -498,7 +498,7 @@
   function memberTable(pids, limit) {
     const t = el('table', 'members');
     const head = el('tr');
-    head.append(el('th', null, 'PID'), el('th', null, 'command'), el('th', null, 'UID'), el('th', null, 'PID inside'));
+    head.append(el('th', null, 'PID'), el('th', null, 'command'), el('th', null, 'UID'), el('th', null, 'PID in its PID ns'));
     t.append(head);
     for (const pid of pids.slice(0, limit)) {
       const task = tasks.get(pid);
@@ -561,13 +561,13 @@
     }
 
     const lines = holderLines(ns);
-    pane.append(el('h3', null, 'Held by (' + lines.length + ')'));
+    pane.append(el('h3', null, lines.length ? 'Held by (' + lines.length + ')' : 'Held by'));
     if (lines.length) {
       const ul = el('ul', 'holders');
       for (const l of lines) ul.append(el('li', 'holder lit', l));
       pane.append(ul);
     } else {
-      pane.append(el('p', 'kind', ns.pids.length ? 'its member processes' : 'nothing found'));
+      pane.append(el('p', 'kind', ns.pids.length ? 'its member processes only' : 'nothing that the scan found'));
     }
 
     const desc = (ns.descendants || []).slice().map((r) => byKey.get(keyOf(r)) || null).filter(Boolean).sort(siblingCmp);
