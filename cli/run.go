@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -33,6 +32,8 @@ type Env struct {
 	StdoutIsTerminal bool
 	Width            int
 	Getenv           func(string) string
+	// ProcRoot is where procfs is mounted; "" means /proc.
+	ProcRoot string
 }
 
 // Run executes the command line args (without the program name) and
@@ -50,21 +51,24 @@ func Run(args []string, env Env) int {
 		fmt.Fprintf(env.Stdout, "namespaces_of %s\n", Version)
 		return ExitOK
 	}
-	if err := checkProcesses(cfg); err != nil {
-		return fail(env, err)
-	}
 	view := model.View{Types: cfg.Namespaces}
 	if cfg.PIDNS {
 		view.Hierarchy = model.PIDHierarchy
 	}
 	if cfg.SubtreePID != 0 {
-		if view.Subtree, err = namespaceOf(cfg.SubtreePID, cfg.PIDNS); err != nil {
+		if view.Subtree, err = subtreeRoot(env, cfg); err != nil {
 			return fail(env, err)
 		}
 	}
 
-	m, err := discover.Scan(scanOptions(cfg))
+	opts := scanOptions(cfg)
+	opts.ProcRoot = env.ProcRoot
+	m, err := discover.Scan(opts)
 	if err != nil {
+		var missing *discover.NoSuchProcessError
+		if errors.As(err, &missing) {
+			err = usagef("%v", err)
+		}
 		return fail(env, err)
 	}
 	m.ToolVersion = Version
@@ -145,36 +149,22 @@ func scanOptions(cfg *Config) discover.Options {
 	return opts
 }
 
-// checkProcesses rejects PID arguments that name no process, before any
-// scan.
-func checkProcesses(cfg *Config) error {
-	pids := cfg.PIDs
-	if cfg.SubtreePID != 0 {
-		pids = append(pids[:len(pids):len(pids)], cfg.SubtreePID)
+// subtreeRoot returns the user (or, with --pidns, PID) namespace of the
+// --subtree process, before any scan.
+func subtreeRoot(env Env, cfg *Config) (nsfs.ID, error) {
+	typ := nsfs.User
+	if cfg.PIDNS {
+		typ = nsfs.PID
 	}
-	for _, pid := range pids {
-		var st unix.Stat_t
-		if err := unix.Stat("/proc/"+strconv.Itoa(pid), &st); err != nil {
-			return usagef("no such process: %d", pid)
-		}
+	id, err := discover.NamespaceOf(env.ProcRoot, cfg.SubtreePID, typ)
+	var missing *discover.NoSuchProcessError
+	switch {
+	case errors.As(err, &missing):
+		return nsfs.ID{}, usagef("%v", err)
+	case err != nil:
+		return nsfs.ID{}, fmt.Errorf("--subtree: %w", err)
 	}
-	return nil
-}
-
-// namespaceOf returns the user (or PID) namespace of pid.
-func namespaceOf(pid int, pidNS bool) (nsfs.ID, error) {
-	link := "/proc/" + strconv.Itoa(pid) + "/ns/user"
-	if pidNS {
-		link = "/proc/" + strconv.Itoa(pid) + "/ns/pid"
-	}
-	var st unix.Stat_t
-	if err := unix.Stat(link, &st); err != nil {
-		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ESRCH) {
-			return nsfs.ID{}, usagef("no such process: %d", pid)
-		}
-		return nsfs.ID{}, fmt.Errorf("--subtree: cannot read %s: %w", link, err)
-	}
-	return nsfs.ID{Dev: st.Dev, Ino: st.Ino}, nil
+	return id, nil
 }
 
 func useColor(cfg *Config, env Env) bool {
