@@ -515,6 +515,7 @@
   function showDetails(key) {
     const pane = $('details');
     pane.replaceChildren();
+    pane.dataset.key = key;
     if (key === INVISIBLE) {
       pane.append(el('h2', null, '[invisible ancestor user NS]'),
         el('p', null, 'These namespaces are owned by a user namespace the scanner cannot see: an ancestor of the user namespace it ran in.'));
@@ -522,7 +523,6 @@
     }
     const ns = byKey.get(key);
     if (!ns) return;
-    pane.dataset.key = key;
     pane.append(el('h2', 't-' + ns.type, ns.type + ':[' + ns.inode + ']'));
     const rows = [['type', TYPE_NAMES[ns.type] || ns.type], ['identity', braces(ns) + '  (device, inode)'], ['NSID', ns.nsid == null ? 'unknown' : ns.nsid]];
     if (ns.type === 'user' || ns.type === 'pid') rows.push(['parent', ns.parent ? nsLink(ns.parent) : 'none (topmost visible)']);
