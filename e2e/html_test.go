@@ -21,6 +21,7 @@ import (
 	"github.com/namespaces-of/namespaces_of/model"
 	"github.com/namespaces-of/namespaces_of/nsfs"
 	"github.com/namespaces-of/namespaces_of/nsjson"
+	"github.com/namespaces-of/namespaces_of/nsjson/schema"
 	"github.com/namespaces-of/namespaces_of/render/tree"
 )
 
@@ -110,7 +111,7 @@ func TestHTMLDeepScanInBrowser(t *testing.T) {
 	s := htmlStartScenario(t)
 
 	page, doc := htmlRun(t, "--deep-scan", "--output=html")
-	if err := nsjson.ValidateSchema(doc); err != nil {
+	if err := schema.Validate(doc); err != nil {
 		t.Fatalf("the embedded document does not match the schema: %v", err)
 	}
 	m, err := nsjson.Decode(bytes.NewReader(doc))

@@ -2,6 +2,17 @@
 // found, how they nest, who is in them and what keeps them alive. It is
 // plain data: renderers read it without touching /proc, and it can be
 // serialised and rebuilt elsewhere.
+//
+// # Walks
+//
+// What a [View] shows, and in which order, is decided here once:
+// [Model.Forest] builds the trees, [Model.Select] adds the namespaces in
+// display order and by ID and the descendants within the view, and
+// [Model.Descendants] and [Model.DescendantHolders] say which namespaces an
+// ancestor keeps alive, and [Namespace.OwningUser] and
+// [Namespace.OwnerHidden] where a namespace hangs in the user hierarchy.
+// Renderers use these rather than walking the maps
+// themselves, so that every output format agrees.
 package model
 
 import (
@@ -63,7 +74,8 @@ type Namespace struct {
 	Threads []Thread
 	// Holders are the other things that keep the namespace alive, or made
 	// discovery find it (open fds, bind mounts, *_for_children links,
-	// sockets, descendants).
+	// sockets, the kernel's list). Being an ancestor is derived when shown,
+	// by [Model.DescendantHolders], not stored by a scan.
 	Holders []Holder
 }
 
@@ -82,7 +94,7 @@ const (
 	HolderBindMount    HolderKind = "bind-mount" // an nsfs bind mount
 	HolderPIDChildren  HolderKind = "pid_for_children"
 	HolderTimeChildren HolderKind = "time_for_children"
-	HolderDescendant   HolderKind = "descendant"  // parent or owner of another namespace
+	HolderDescendant   HolderKind = "descendant"  // parent or owner of another namespace; see [Model.DescendantHolders]
 	HolderKernelList   HolderKind = "kernel-list" // only the kernel's namespace list knows it
 )
 
@@ -98,7 +110,7 @@ type Holder struct {
 	Path string
 	// MountNS is the mount namespace a bind mount lives in.
 	MountNS nsfs.ID
-	// Of is the namespace a descendant holder stands for.
+	// Of is the namespace a [HolderDescendant] holder stands for.
 	Of nsfs.ID
 }
 

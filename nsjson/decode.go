@@ -11,7 +11,7 @@ import (
 	"github.com/namespaces-of/namespaces_of/procfs"
 )
 
-// Decode reads one document written by Encode back into a model. The
+// Decode reads one document written by [Encode] back into a model. The
 // derived keys (view, roots, owner_visible, descendants) are not read: the
 // model recomputes them. Empty member, thread, holder, skipped and source
 // lists come back as nil. Unknown keys are ignored, so documents from later

@@ -1,25 +1,14 @@
 package nsjson
 
-import (
-	"bufio"
-	"bytes"
-)
+import "bufio"
 
-// indent lays out compact JSON (as encoding/json writes it) for people:
-// one key or element per line, two spaces per level, like
-// json.MarshalIndent; except that an array of scalars (a PID list) always
-// stays on one line, and so does a small container holding nothing deeper
-// than that (a namespace reference, a task, the lines of an ID map).
-func indent(src []byte) []byte {
-	var b bytes.Buffer
-	w := bufio.NewWriter(&b)
-	indentTo(w, src)
-	w.Flush()
-	return b.Bytes()
-}
-
-// indentTo is indent writing to w as it goes, so that the laid-out
-// document is never held in memory next to the compact one.
+// indentTo lays out compact JSON (as encoding/json writes it) for people,
+// writing to w as it goes so that the laid-out document is never held in
+// memory next to the compact one: one key or element per line, two spaces
+// per level, like [encoding/json.MarshalIndent]; except that an array of scalars (a
+// PID list) always stays on one line, and so does a small container holding
+// nothing deeper than that (a namespace reference, a task, the lines of an
+// ID map).
 func indentTo(w *bufio.Writer, src []byte) {
 	p := &indenter{src: src, out: w}
 	p.value(0)
