@@ -185,7 +185,7 @@ func TestHTMLDeepScanInBrowser(t *testing.T) {
 	}
 	probe := browsertest.WantHits(m, htmlProbeComm)["user"]
 	if !slices.Contains(probe, browsertest.KeyOf(s.SocketNet)) || !slices.Contains(probe, browsertest.KeyOf(outNSOf(t, s.Socket, "net"))) {
-		t.Errorf("search %q: %v lacks the held net namespace or the holder's own", htmlProbeComm, probe)
+		t.Errorf("search %q: %v lacks the held net namespace or the holder's own; %s", htmlProbeComm, probe, htmlWhere(t, m, s.Socket))
 	}
 	if got := browsertest.WantHits(m, strconv.FormatUint(s.MountNet.Ino, 10)); len(got["user"]) != 1 {
 		t.Errorf("search for inode %d: %v, want that namespace alone", s.MountNet.Ino, got)
@@ -223,7 +223,7 @@ func TestHTMLDeepScanInBrowser(t *testing.T) {
 	// Acceptance 3: the markup in the command and the path is text.
 	hostileNet := details[browsertest.KeyOf(outNSOf(t, s.Hostile, "net"))]
 	if !slices.Contains(hostileNet.Members, [2]string{strconv.Itoa(s.Hostile), s.HostileComm}) {
-		t.Errorf("the host net namespace's details lack %d %q: %q", s.Hostile, s.HostileComm, hostileNet.Members)
+		t.Errorf("the details of its net namespace lack %d %q: %q; %s", s.Hostile, s.HostileComm, hostileNet.Members, htmlWhere(t, m, s.Hostile))
 	}
 	wantHeld := fmt.Sprintf("bind mount %s (mount ns %d)", s.MountPath, s.HostMnt.Ino)
 	if d := details[browsertest.KeyOf(s.MountNet)]; !slices.Contains(d.Holders, wantHeld) {
@@ -257,6 +257,23 @@ func htmlOwn(lines []string, s *htmlScenario) []string {
 		}
 	}
 	return out
+}
+
+// htmlWhere says, for a failure message, which namespaces the page's scan
+// lists pid in, and which /proc/PID/ns shows now.
+func htmlWhere(t *testing.T, m *model.Model, pid int) string {
+	var in []string
+	for id, ns := range m.Namespaces {
+		if slices.Contains(ns.PIDs, pid) {
+			in = append(in, ns.Type.String()+":"+strconv.FormatUint(id.Ino, 10))
+		}
+	}
+	slices.Sort(in)
+	var now []string
+	for _, typ := range nsTypes {
+		now = append(now, typ+":"+strconv.FormatUint(outNSOf(t, pid, typ).Ino, 10))
+	}
+	return fmt.Sprintf("the scan lists PID %d in %v; /proc says %v", pid, in, now)
 }
 
 // htmlRun runs the tool with args (an HTML output), requires success,
