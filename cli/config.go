@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -53,6 +54,8 @@ type Config struct {
 	Columns     []list.Column // --columns (list output)
 	NoHeadings  bool          // --no-headings (list output)
 	Raw         bool          // --raw (list output)
+	Diff        []string      // --diff files: one (compare with a new scan) or two
+	Watch       time.Duration // --watch interval, 0 if not watching
 }
 
 // Output formats.
@@ -88,6 +91,10 @@ func Parse(args []string) (*Config, error) {
 	fs.StringVar(&columns, "columns", "", "")
 	fs.BoolVar(&cfg.NoHeadings, "no-headings", false, "")
 	fs.BoolVar(&cfg.Raw, "raw", false, "")
+	var watch string
+	fs.StringArrayVar(&cfg.Diff, "diff", nil, "")
+	fs.StringVar(&watch, "watch", "", "")
+	fs.Lookup("watch").NoOptDefVal = defaultWatch
 
 	// "-5" would otherwise be taken for a cluster of short options.
 	for _, a := range args {
@@ -98,7 +105,11 @@ func Parse(args []string) (*Config, error) {
 			return nil, usagef("invalid PID %q: a PID is a positive integer", a)
 		}
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := checkWatchValue(args); err != nil {
+		return nil, err
+	}
+	err := fs.Parse(args)
+	if err != nil {
 		return nil, usagef("%s", strings.TrimSuffix(err.Error(), "\n"))
 	}
 	if cfg.Help || cfg.Version {
@@ -151,7 +162,15 @@ func Parse(args []string) (*Config, error) {
 		}
 		cfg.Columns = cols
 	}
-	return cfg, validate(cfg, fs)
+	if fs.Changed("watch") {
+		if cfg.Watch, err = parseInterval(watch); err != nil {
+			return nil, err
+		}
+	}
+	if err := validate(cfg, fs); err != nil {
+		return nil, err
+	}
+	return cfg, validateChanges(cfg)
 }
 
 // validate enforces the rules on combining options.

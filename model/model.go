@@ -30,6 +30,9 @@ type Model struct {
 	// Self is the scanning process's own user and PID namespace (zero
 	// when unknown); its tree is printed first.
 	SelfUser, SelfPID nsfs.ID
+	// ScannerPID is the scanning process's own PID (0 when unknown). It
+	// is a member like any other; comparisons of two scans leave it out.
+	ScannerPID int
 	// Skipped lists the processes whose namespaces could not be read.
 	Skipped []Skip
 	// Sources reports which discovery sources ran and which could not.

@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"sort"
 
 	"github.com/namespaces-of/namespaces_of/model"
 	"github.com/namespaces-of/namespaces_of/nsfs"
@@ -59,8 +58,9 @@ type viewDoc struct {
 }
 
 type selfDoc struct {
-	User *ref `json:"user"`
-	PID  *ref `json:"pid"`
+	User    *ref `json:"user"`
+	PID     *ref `json:"pid"`
+	Process *int `json:"process"`
 }
 
 type rootsDoc struct {
@@ -167,10 +167,10 @@ func build(m *model.Model, v model.View) (*document, error) {
 		ToolVersion:   nullString(m.ToolVersion),
 		KernelRelease: nullString(m.KernelRelease),
 		View:          viewOf(v),
-		Self:          selfDoc{User: nullRef(m.SelfUser), PID: nullRef(m.SelfPID)},
+		Self:          selfDoc{User: nullRef(m.SelfUser), PID: nullRef(m.SelfPID), Process: nullInt(m.ScannerPID, 0)},
 		Roots: rootsDoc{
-			User: roots(m, sel, model.UserHierarchy, nsfs.User),
-			PID:  roots(m, sel, model.PIDHierarchy, nsfs.PID),
+			User: roots(m, v, sel, model.UserHierarchy, nsfs.User),
+			PID:  roots(m, v, sel, model.PIDHierarchy, nsfs.PID),
 		},
 		Namespaces: []nsDoc{},
 		Tasks:      []taskDoc{},
@@ -222,11 +222,16 @@ func viewOf(v model.View) viewDoc {
 	return d
 }
 
-// roots lists, in display order, the namespaces of type t in sel whose
-// parent is not in sel: the tops of the document's trees of type t.
-func roots(m *model.Model, sel *model.Selection, h model.Hierarchy, t nsfs.Type) []ref {
+// roots lists, in display order, the namespaces of type t in sel (the
+// selection of v) whose parent is not in sel: the tops of the document's
+// trees of type t.
+func roots(m *model.Model, v model.View, sel *model.Selection, h model.Hierarchy, t nsfs.Type) []ref {
 	out := []ref{}
-	for _, ns := range m.Select(model.View{Hierarchy: h}).Namespaces {
+	whole := sel
+	if full := (model.View{Hierarchy: h}); v != full {
+		whole = m.Select(full)
+	}
+	for _, ns := range whole.Namespaces {
 		if ns.Type == t && sel.Shows(ns.ID) && !sel.Shows(ns.Parent) {
 			out = append(out, refOf(ns.ID))
 		}
@@ -262,23 +267,10 @@ func nsDocOf(ns *model.Namespace) (nsDoc, error) {
 		d.OwnerVisible = &visible
 	}
 	for _, t := range ns.Threads {
-		d.Threads = append(d.Threads, threadDoc{TID: t.TID, PID: t.PID})
+		d.Threads = append(d.Threads, ThreadOf(t))
 	}
 	for _, h := range ns.Holders {
-		hd := holderDoc{
-			Kind:    string(h.Kind),
-			PID:     nullInt(h.PID, 0),
-			Path:    nullString(h.Path),
-			MountNS: nullRef(h.MountNS),
-			Of:      nullRef(h.Of),
-		}
-		// fd 0 is a real descriptor for fd and socket holders; for other
-		// kinds 0 means "not applicable".
-		if h.Kind == model.HolderFD || h.Kind == model.HolderSocket || h.FD != 0 {
-			fd := h.FD
-			hd.FD = &fd
-		}
-		d.Holders = append(d.Holders, hd)
+		d.Holders = append(d.Holders, HolderOf(h))
 	}
 	return d, nil
 }
@@ -306,7 +298,7 @@ func tasksOf(m, written *model.Model, all bool) []*model.Task {
 			out = append(out, t)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	slices.SortFunc(out, func(a, b *model.Task) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 

@@ -55,6 +55,7 @@ func rich() *model.Model {
 	m.ToolVersion = "1.2.3-dev"
 	m.KernelRelease = "6.18.44-fc-v657"
 	m.SelfUser, m.SelfPID = id(100), id(200)
+	m.ScannerPID = 9000
 	m.Namespaces[id(100)] = &model.Namespace{
 		ID: id(100), Type: nsfs.User, NSID: 1 << 62, CreatorUID: 0,
 		UIDMap: []procfs.IDRange{{Inside: 0, Outside: 0, Count: 4294967295}},
@@ -137,7 +138,7 @@ func dump(m *model.Model) string {
 	for _, pid := range slices.Sorted(maps.Keys(m.Tasks)) {
 		b.WriteString(jsonish(m.Tasks[pid]) + "\n")
 	}
-	b.WriteString(jsonish([]any{m.SelfUser, m.SelfPID, m.Skipped, m.Sources, m.ToolVersion, m.KernelRelease}))
+	b.WriteString(jsonish([]any{m.SelfUser, m.SelfPID, m.ScannerPID, m.Skipped, m.Sources, m.ToolVersion, m.KernelRelease}))
 	return b.String()
 }
 
@@ -341,7 +342,8 @@ func TestDecodeErrors(t *testing.T) {
 		"unknown type":   {`{"schema_version": 1, "namespaces": [{"type": "foo", "inode": 1}]}`, `unknown type "foo"`},
 		"inode 0":        {`{"schema_version": 1, "namespaces": [{"type": "net", "inode": 0}]}`, "inode 0"},
 		"duplicate":      {`{"schema_version": 1, "namespaces": [{"type": "net", "inode": 1}, {"type": "net", "inode": 1}]}`, "listed twice"},
-		"duplicate task": {`{"schema_version": 1, "tasks": [{"id": 1}, {"id": 1}]}`, "task 1 listed twice"},
+		"duplicate task": {`{"schema_version": 1, "namespaces": [], "tasks": [{"id": 1}, {"id": 1}]}`, "task 1 listed twice"},
+		"no namespaces":  {`{"schema_version": 1, "changes": []}`, "no namespaces"},
 		"short map line": {`{"schema_version": 1, "namespaces": [{"type": "user", "inode": 1, "uid_map": [[0, 0]]}]}`, "uid_map: id map entry 0"},
 		"string inode":   {`{"schema_version": 1, "namespaces": [{"type": "net", "inode": "1"}]}`, "cannot unmarshal string"},
 		"negative inode": {`{"schema_version": 1, "namespaces": [{"type": "net", "inode": -1}]}`, "cannot unmarshal number -1"},
@@ -458,5 +460,31 @@ func TestIndent(t *testing.T) {
 }`
 	if got != want {
 		t.Errorf("layout:\n%s\nwant\n%s", got, want)
+	}
+}
+
+// DecodeWithView gives back the view a document was written with.
+func TestDecodeWithView(t *testing.T) {
+	for _, v := range []model.View{
+		{},
+		{Types: nsfs.NewTypeSet(nsfs.Net)},
+		{Hierarchy: model.PIDHierarchy},
+		{Subtree: id(100)},
+	} {
+		var b bytes.Buffer
+		if err := Encode(&b, rich(), v); err != nil {
+			t.Fatal(err)
+		}
+		_, got, err := DecodeWithView(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := v
+		if want.Types != 0 {
+			want.Types |= nsfs.NewTypeSet(nsfs.User)
+		}
+		if got != want {
+			t.Errorf("view %+v read back as %+v", v, got)
+		}
 	}
 }
