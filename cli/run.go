@@ -16,6 +16,7 @@ import (
 	"github.com/namespaces-of/namespaces_of/nsfs"
 	"github.com/namespaces-of/namespaces_of/nsjson"
 	"github.com/namespaces-of/namespaces_of/render/dot"
+	"github.com/namespaces-of/namespaces_of/render/html"
 	"github.com/namespaces-of/namespaces_of/render/list"
 	"github.com/namespaces-of/namespaces_of/render/tree"
 )
@@ -48,6 +49,11 @@ func Run(args []string, env Env) int {
 		return ExitOK
 	case cfg.Version:
 		fmt.Fprintf(env.Stdout, "namespaces_of %s\n", Version)
+		return ExitOK
+	case cfg.ListColumns:
+		if err := list.RenderColumns(env.Stdout, list.ColumnsOptions{Raw: cfg.Raw, JSON: cfg.Output == "json"}); err != nil {
+			return fail(env, fmt.Errorf("writing output: %w", err))
+		}
 		return ExitOK
 	case cfg.Serve != "":
 		return runServe(cfg, env)
@@ -88,6 +94,8 @@ func Run(args []string, env Env) int {
 			return fail(env, fmt.Errorf("the namespace of PID %d vanished during the scan", cfg.SubtreePID))
 		}
 	}
+	addExtras(m, cfg, env)
+	view.Match = selection(m, cfg, listOptions(cfg))
 
 	out := bufio.NewWriterSize(env.Stdout, 64*1024)
 	err = render(out, m, view, cfg, env)
@@ -107,9 +115,11 @@ func render(w io.Writer, m *model.Model, view model.View, cfg *Config, env Env) 
 	case "json":
 		return nsjson.Encode(w, m, view)
 	case "list":
-		return list.Render(w, m, view, list.Options{Columns: cfg.Columns, NoHeadings: cfg.NoHeadings, Raw: cfg.Raw})
+		return list.Render(w, m, view, listOptions(cfg))
 	case "dot":
 		return dot.Render(w, m, view)
+	case "html":
+		return html.Render(w, m, view)
 	}
 	return tree.Render(w, m, tree.Options{
 		View:     view,
@@ -144,8 +154,9 @@ func scanOptions(cfg *Config) discover.Options {
 		Comm:   cfg.ShowComm || cfg.Holders,
 		Status: cfg.AllPIDs,
 	}
-	if cfg.Output == "json" || cfg.Output == "list" {
-		// Both show each process's command, parent and UID.
+	if cfg.Output == "json" || cfg.Output == "list" || cfg.Output == "html" || cfg.Filter != nil {
+		// These show each process's command, parent and UID, and a filter
+		// may test them.
 		opts.Status = true
 	}
 	if cfg.PIDNS {
