@@ -53,6 +53,22 @@ type Config struct {
 	Columns     []list.Column // --columns (list output)
 	NoHeadings  bool          // --no-headings (list output)
 	Raw         bool          // --raw (list output)
+	Containers  bool          // --containers
+	Container   []string      // --container=NAME|ID, in the given order
+}
+
+// wantsWorkloads reports whether the scan must say whose each namespace is:
+// --containers, --container, or a workload column.
+func (c *Config) wantsWorkloads() bool {
+	if c.Containers || len(c.Container) > 0 {
+		return true
+	}
+	for _, col := range c.Columns {
+		if slices.Contains(list.WorkloadColumns, col) {
+			return true
+		}
+	}
+	return false
 }
 
 // Output formats.
@@ -88,6 +104,8 @@ func Parse(args []string) (*Config, error) {
 	fs.StringVar(&columns, "columns", "", "")
 	fs.BoolVar(&cfg.NoHeadings, "no-headings", false, "")
 	fs.BoolVar(&cfg.Raw, "raw", false, "")
+	fs.BoolVar(&cfg.Containers, "containers", false, "")
+	fs.StringArrayVar(&cfg.Container, "container", nil, "")
 
 	// "-5" would otherwise be taken for a cluster of short options.
 	for _, a := range args {
@@ -167,6 +185,13 @@ func validate(cfg *Config, fs *pflag.FlagSet) error {
 		return usagef("--no-pids cannot be combined with --show-comm or --all-pids")
 	case cfg.Output != "list" && (fs.Changed("columns") || cfg.NoHeadings || cfg.Raw):
 		return usagef("--columns, --no-headings and --raw require --output=list")
+	case len(cfg.Container) > 0 && (len(cfg.PIDs) > 0 || cfg.SubtreePID != 0 || cfg.DeepScan || cfg.SearchTasks):
+		return usagef("--container cannot be combined with PID arguments, --subtree, --deep-scan or --search-tasks")
+	}
+	for _, c := range cfg.Container {
+		if c == "" {
+			return usagef("--container: empty name or ID")
+		}
 	}
 	return nil
 }

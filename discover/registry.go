@@ -1,6 +1,7 @@
 package discover
 
 import (
+	"github.com/namespaces-of/namespaces_of/workload"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -24,6 +25,8 @@ type batch struct {
 	mountNS map[uint64]task
 	// open marks the namespaces this batch already holds an fd for.
 	open map[uint64]bool
+	// workloads are the per-process facts of Options.Workloads.
+	workloads []workload.Process
 }
 
 // addKernelListed records a namespace known from a kernel list (fd already

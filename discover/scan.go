@@ -54,6 +54,11 @@ type Options struct {
 	Workers int
 	// ProcRoot is where procfs is mounted; "" means /proc.
 	ProcRoot string
+	// Workloads says whose each namespace is: the containers, pods and
+	// systemd units of its processes (see package workload).
+	Workloads bool
+	// HostRoot is where engines' state files are looked for; "" means /.
+	HostRoot string
 }
 
 // Scan walks /proc and returns what it found. It fails only when /proc
@@ -189,6 +194,9 @@ func (s *scanner) run() (*model.Model, error) {
 	}
 	s.reportSources()
 	s.m.Normalize()
+	if s.opts.Workloads {
+		s.attributeWorkloads()
+	}
 	return s.m, nil
 }
 

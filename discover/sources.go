@@ -44,6 +44,9 @@ func (s *scanner) chooseSources() {
 			s.process = append(s.process, threadLinks{})
 		}
 	}
+	if o.Workloads {
+		s.process = append(s.process, workloadFacts{})
+	}
 	if o.Deep {
 		mounts := &bindMounts{}
 		s.process = append(s.process, forChildren{}, newPidfdForChildren(), openFDs{}, newSockets(), mounts)

@@ -23,6 +23,12 @@ type Model struct {
 	Skipped []Skip
 	// Sources reports which discovery sources ran and which could not.
 	Sources []SourceReport
+	// Workloads are the containers, pods and systemd units the scanned
+	// processes belong to, sorted by Ref; see [Workload]. Only filled when
+	// WorkloadsScanned.
+	Workloads []*Workload
+	// WorkloadsScanned says the scan attributed processes to workloads.
+	WorkloadsScanned bool
 	// Tool and Kernel describe where the scan ran (for JSON output).
 	ToolVersion, KernelRelease string
 }
@@ -65,6 +71,9 @@ type Namespace struct {
 	// discovery find it (open fds, bind mounts, *_for_children links,
 	// sockets, descendants).
 	Holders []Holder
+	// Workloads are the refs (see [Workload]) of the workloads whose
+	// processes, threads or holders are in the namespace, sorted.
+	Workloads []string
 }
 
 // Thread is a task that is a member of a namespace.
@@ -100,6 +109,9 @@ type Holder struct {
 	MountNS nsfs.ID
 	// Of is the namespace a descendant holder stands for.
 	Of nsfs.ID
+	// Workload is the ref of the workload whose engine made this holder
+	// (a netns bind mount named in the engine's state), "" if none.
+	Workload string
 }
 
 // Task is what the scan read about one process or thread.

@@ -23,20 +23,24 @@ type Column int
 
 // The columns, in the order --help lists them.
 const (
-	NS      Column = iota // inode number
-	ID                    // kernel namespace ID (NS_GET_ID)
-	Type                  // namespace type
-	NProcs                // number of member processes
-	PID                   // lowest member PID
-	PPID                  // parent of PID
-	User                  // user name of PID
-	UID                   // UID of PID
-	Command               // command name of PID
-	Parent                // parent namespace (user and pid)
-	Owner                 // owning user namespace
-	Holders               // what else keeps it alive
-	Path                  // a path that opens the namespace
-	NSFS                  // nsfs bind mounts
+	NS        Column = iota // inode number
+	ID                      // kernel namespace ID (NS_GET_ID)
+	Type                    // namespace type
+	NProcs                  // number of member processes
+	PID                     // lowest member PID
+	PPID                    // parent of PID
+	User                    // user name of PID
+	UID                     // UID of PID
+	Command                 // command name of PID
+	Parent                  // parent namespace (user and pid)
+	Owner                   // owning user namespace
+	Holders                 // what else keeps it alive
+	Path                    // a path that opens the namespace
+	NSFS                    // nsfs bind mounts
+	Container               // containers whose processes are in it
+	Engine                  // their engines
+	Pod                     // their Kubernetes pods
+	Unit                    // systemd units whose processes are in it
 	numColumns
 )
 
@@ -46,21 +50,28 @@ type columnInfo struct {
 }
 
 var columns = [numColumns]columnInfo{
-	NS:      {"NS", "namespace identifier (inode number)", true},
-	ID:      {"ID", "64-bit namespace ID from the kernel (NS_GET_ID)", true},
-	Type:    {"TYPE", "kind of namespace", false},
-	NProcs:  {"NPROCS", "number of member processes", true},
-	PID:     {"PID", "lowest member PID", true},
-	PPID:    {"PPID", "parent PID of PID", true},
-	User:    {"USER", "user name of PID (creator for a user namespace without members)", false},
-	UID:     {"UID", "UID of PID (creator for a user namespace without members)", true},
-	Command: {"COMMAND", "command name of PID", false},
-	Parent:  {"PARENT", "parent namespace of a user or pid namespace (inode number)", true},
-	Owner:   {"OWNER", "owning user namespace (inode number; a user namespace's parent)", true},
-	Holders: {"HOLDERS", "other things keeping it alive, as kind:count", false},
-	Path:    {"PATH", "path to the namespace", false},
-	NSFS:    {"NSFS", "nsfs bind mounts of the namespace", false},
+	NS:        {"NS", "namespace identifier (inode number)", true},
+	ID:        {"ID", "64-bit namespace ID from the kernel (NS_GET_ID)", true},
+	Type:      {"TYPE", "kind of namespace", false},
+	NProcs:    {"NPROCS", "number of member processes", true},
+	PID:       {"PID", "lowest member PID", true},
+	PPID:      {"PPID", "parent PID of PID", true},
+	User:      {"USER", "user name of PID (creator for a user namespace without members)", false},
+	UID:       {"UID", "UID of PID (creator for a user namespace without members)", true},
+	Command:   {"COMMAND", "command name of PID", false},
+	Parent:    {"PARENT", "parent namespace of a user or pid namespace (inode number)", true},
+	Owner:     {"OWNER", "owning user namespace (inode number; a user namespace's parent)", true},
+	Holders:   {"HOLDERS", "other things keeping it alive, as kind:count", false},
+	Path:      {"PATH", "path to the namespace", false},
+	NSFS:      {"NSFS", "nsfs bind mounts of the namespace", false},
+	Container: {"CONTAINER", "containers in it: name, else short ID (comma-separated)", false},
+	Engine:    {"ENGINE", "engines of those containers (comma-separated)", false},
+	Pod:       {"POD", "Kubernetes pods in it, as namespace/name", false},
+	Unit:      {"UNIT", "systemd services and scopes in it", false},
 }
+
+// WorkloadColumns are the columns that need workload attribution.
+var WorkloadColumns = []Column{Container, Engine, Pod, Unit}
 
 // lsns names for the same columns, accepted so that lsns habits work.
 var aliases = map[string]Column{"PNS": Parent, "ONS": Owner}
@@ -274,10 +285,11 @@ type row struct {
 	pid      int         // lowest member PID, 0 if none
 	task     *model.Task // what the scan read about pid, nil if nothing
 	userName func(int) string
+	m        *model.Model
 }
 
 func rowOf(m *model.Model, ns *model.Namespace, userName func(int) string) row {
-	r := row{ns: ns, userName: userName}
+	r := row{ns: ns, userName: userName, m: m}
 	for _, pid := range ns.PIDs {
 		if r.pid == 0 || pid < r.pid {
 			r.pid = pid
@@ -349,6 +361,8 @@ func (r row) cell(c Column) string {
 		return holders(ns.Holders)
 	case Path:
 		return r.path()
+	case Container, Engine, Pod, Unit:
+		return r.workloadCell(c)
 	case NSFS:
 		var paths []string
 		for _, h := range ns.Holders {
@@ -425,4 +439,27 @@ func systemUserName() func(int) string {
 		cache[uid] = name
 		return name
 	}
+}
+
+// workloadCell lists, without repeats and in ref order, what column c
+// shows of the namespace's workloads.
+func (r row) workloadCell(c Column) string {
+	var out []string
+	for _, w := range r.m.NamespaceWorkloads(r.ns) {
+		var v string
+		switch {
+		case c == Unit && !w.IsContainer():
+			v = w.Unit
+		case c == Container && w.IsContainer():
+			v = w.Display()
+		case c == Engine && w.IsContainer():
+			v = w.Engine
+		case c == Pod && w.Pod != nil:
+			v = w.Pod.Namespace + "/" + w.Pod.Name
+		}
+		if v != "" && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return strings.Join(out, ",")
 }

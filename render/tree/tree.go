@@ -77,6 +77,10 @@ type Options struct {
 	ShowMaps bool
 	// Holders lists what keeps each namespace alive.
 	Holders bool
+	// Workloads lists under each namespace, after its members, whose it
+	// is: one line per workload (model.Workload.Label) at the member
+	// indent, or a count per engine for a namespace shared by many.
+	Workloads bool
 	// Color enables terminal colours.
 	Color bool
 	// Width is the terminal width the member lists are wrapped to (the
@@ -150,6 +154,13 @@ func (r *renderer) node(n *model.Node, level int) {
 		r.head(ns, ind)
 		if !r.opts.NoPIDs {
 			r.members(ns, ind+memberIndent)
+		}
+		if r.opts.Workloads {
+			for _, line := range r.m.WorkloadLines(ns, safeText) {
+				r.indent(ind + memberIndent)
+				r.bw.WriteString(line)
+				r.bw.WriteByte('\n')
+			}
 		}
 		if r.opts.Holders {
 			r.holders(ns, ind+memberIndent)
@@ -364,6 +375,10 @@ func (r *renderer) holder(h *model.Holder) {
 			r.uint(h.MountNS.Ino)
 		}
 		r.bw.WriteByte(')')
+		if w := r.m.Workload(h.Workload); w != nil && r.opts.Workloads {
+			r.bw.WriteString(", made for ")
+			r.bw.WriteString(w.Label(safeText))
+		}
 	case model.HolderPIDChildren, model.HolderTimeChildren:
 		r.bw.WriteString(string(h.Kind))
 		r.ofPID(h.PID)
