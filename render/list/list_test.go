@@ -188,7 +188,7 @@ func TestParseColumns(t *testing.T) {
 			t.Errorf("ParseColumns(%q) = %v, %v; want %v", spec, got, err, want)
 		}
 	}
-	valid := "(valid: NS,ID,TYPE,NPROCS,PID,PPID,USER,UID,COMMAND,PARENT,OWNER,HOLDERS,PATH,NSFS)"
+	valid := "(valid: NS,ID,TYPE,NPROCS,PID,PPID,USER,UID,COMMAND,PARENT,OWNER,HOLDERS,PATH,NSFS,CONTAINER,ENGINE,POD,UNIT)"
 	for spec, want := range map[string]string{
 		"NS,FOO,BAR": `unknown column "FOO" ` + valid,
 		"":           "empty column name " + valid,
