@@ -42,10 +42,10 @@ func ParseParent(cmdline []byte) Parent {
 	if len(args) == 0 {
 		return Parent{}
 	}
-	if strings.HasPrefix(args[0], "[lxc monitor]") {
-		f := strings.Fields(strings.Join(args, " "))
-		if len(f) >= 5 {
-			return Parent{Engine: LXC, Name: strings.Join(f[4:], " ")}
+	if joined := strings.Join(args, " "); strings.HasPrefix(joined, "[lxc monitor] ") {
+		f := strings.Fields(joined)
+		if len(f) >= 4 {
+			return Parent{Engine: LXC, Name: strings.Join(f[3:], " ")}
 		}
 		return Parent{}
 	}
