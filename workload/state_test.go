@@ -65,7 +65,7 @@ func TestParseOCIConfigKube(t *testing.T) {
 func TestParseRuncState(t *testing.T) {
 	for in, want := range map[string]RuncState{
 		`{"id":"c1","init_process_pid":77,"config":{"labels":["bundle=/b"]}}`: {ID: "c1", Pid: 77},
-		`{"id":"c2","pid":88,"status":"running","bundle":"/b"}`:                {ID: "c2", Pid: 88},
+		`{"id":"c2","pid":88,"status":"running","bundle":"/b"}`:               {ID: "c2", Pid: 88},
 	} {
 		if got, err := ParseRuncState([]byte(in)); err != nil || got != want {
 			t.Errorf("%s: got %+v %v", in, got, err)
