@@ -29,6 +29,7 @@ import (
 	"github.com/namespaces-of/namespaces_of/model"
 	"github.com/namespaces-of/namespaces_of/nsfs"
 	"github.com/namespaces-of/namespaces_of/procfs"
+	"github.com/namespaces-of/namespaces_of/workload"
 )
 
 // Options choose what a scan looks at.
@@ -87,6 +88,7 @@ type scanner struct {
 	process      []processSource
 	host         []hostSource
 	afterResolve []afterResolveSource
+	facts        []workload.Process // per-process workload facts (Options.Workloads)
 }
 
 func newScanner(opts Options) (*scanner, error) {
@@ -168,6 +170,7 @@ func (s *scanner) run() (*model.Model, error) {
 	batches := s.scanProcesses(pids)
 	for _, b := range batches {
 		s.reg.add(b)
+		s.facts = append(s.facts, b.workloads...)
 	}
 	for _, src := range s.host {
 		b := newBatch()

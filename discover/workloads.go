@@ -22,9 +22,5 @@ func (workloadFacts) scanProcess(p *proc) {
 // attributeWorkloads records the workloads of every scanned process on the
 // model, reading engines' state files once.
 func (s *scanner) attributeWorkloads() {
-	var facts []workload.Process
-	for _, b := range s.reg.batches {
-		facts = append(facts, b.workloads...)
-	}
-	workload.Attribute(s.m, facts, workload.Options{ProcFD: s.procFD, Root: s.opts.HostRoot})
+	workload.Attribute(s.m, s.facts, workload.Options{ProcFD: s.procFD, Root: s.opts.HostRoot})
 }
