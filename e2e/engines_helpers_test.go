@@ -100,6 +100,9 @@ func busyboxRootfs(t *testing.T) string {
 		t.Fatal(err)
 	}
 	sh(t, time.Minute, "chroot", root, "/bin/busybox", "--install", "-s", "/bin")
+	// systemd-nspawn wants an OS tree: /usr and an os-release.
+	os.MkdirAll(filepath.Join(root, "usr/lib"), 0o755)
+	os.WriteFile(filepath.Join(root, "usr/lib/os-release"), []byte("ID=busybox\n"), 0o644)
 	os.WriteFile(filepath.Join(root, "etc/passwd"), []byte("root:x:0:0:root:/root:/bin/sh\n"), 0o644)
 	os.WriteFile(filepath.Join(root, "etc/group"), []byte("root:x:0:\n"), 0o644)
 	return root

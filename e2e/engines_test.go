@@ -101,3 +101,237 @@ func TestEngineDocker(t *testing.T) {
 		}
 	}
 }
+
+// podmanArgs are the flags every podman container needs on these hosts
+// (CONTAINERS.md: crun refuses the cgroup hybrid; RLIMIT_NOFILE is capped).
+var podmanArgs = []string{"--runtime", "runc", "--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768"}
+
+func TestEnginePodman(t *testing.T) {
+	requireEngines(t)
+	podman := needBinary(t, "/usr/bin/podman", "podman")
+	image := "localhost/" + testName("bbx") + ":latest"
+	sh(t, 2*time.Minute, podman, "import", rootfsTar(t, busyboxRootfs(t)), image)
+	t.Cleanup(func() { try(podman, "rmi", "-f", image) })
+
+	var cs []started
+	// The second container is on podman's default bridge network, whose
+	// netns podman bind-mounts at /run/netns/netns-<uuid>.
+	for i, base := range []string{"web", "db"} {
+		name := testName("p" + base)
+		t.Cleanup(func() { try(podman, "rm", "-f", "-t", "0", name) })
+		args := append([]string{"run", "-d", "--name", name}, podmanArgs...)
+		if i == 0 {
+			args = append(args, "--network", "none")
+		}
+		id := sh(t, 2*time.Minute, podman, append(args, image, "sleep", "1000")...)
+		pid := atoi(t, sh(t, time.Minute, podman, "inspect", "-f", "{{.State.Pid}}", name))
+		cs = append(cs, started{engine: "podman", name: name, id: id, pid: pid})
+	}
+	checkContainers(t, cs)
+
+	// Acceptance 2: the bridge network's bind mount names its container.
+	m := runJSON(t, "--deep-scan", "--holders", "--containers")
+	c := cs[1]
+	netns := nsfs.ID{Dev: nsfsDev(t), Ino: nstest.NS(t, c.pid, "net")}
+	if w, path := holderWorkload(m, netns, "/run/netns/netns-"); w == nil || w.Name != c.name || w.ID != c.id {
+		t.Errorf("%v: bind mount %q of its netns is attributed to %+v", c, path, w)
+	}
+}
+
+func TestEngineRunc(t *testing.T) {
+	requireEngines(t)
+	runc := needBinary(t, "/usr/sbin/runc", "runc")
+	var cs []started
+	for _, base := range []string{"web", "db"} {
+		id := testName("r" + base)
+		bundle := filepath.Join(nstest.TempDir(t), id)
+		os.MkdirAll(bundle, 0o755)
+		sh(t, time.Minute, "cp", "-a", busyboxRootfs(t), filepath.Join(bundle, "rootfs"))
+		cmd := exec.Command(runc, "spec")
+		cmd.Dir = bundle
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("runc spec: %v\n%s", err, out)
+		}
+		cfgPath := filepath.Join(bundle, "config.json")
+		cfg, _ := os.ReadFile(cfgPath)
+		cfg = []byte(strings.Replace(strings.Replace(string(cfg), `"terminal": true`, `"terminal": false`, 1), `"sh"`, `"sleep", "1000"`, 1))
+		os.WriteFile(cfgPath, cfg, 0o644)
+		t.Cleanup(func() { try(runc, "delete", "-f", id) })
+		// The container inherits runc's stdio: give it files, not the
+		// pipes Output would wait on.
+		run := exec.Command(runc, "run", "-d", id)
+		run.Dir = bundle
+		logPath := filepath.Join(bundle, "runc.log")
+		logf, err := os.Create(logPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		run.Stdout, run.Stderr = logf, logf
+		err = run.Run()
+		logf.Close()
+		if err != nil {
+			out, _ := os.ReadFile(logPath)
+			engineUnavailable(t, "runc run: %v\n%s", err, out)
+		}
+		state := sh(t, time.Minute, runc, "state", id)
+		var pid int
+		fmt.Sscanf(state[strings.Index(state, `"pid":`)+len(`"pid":`):], "%d", &pid)
+		cs = append(cs, started{engine: "runc", name: id, id: id, pid: pid})
+	}
+	checkContainers(t, cs)
+}
+
+func TestEngineLXC(t *testing.T) {
+	requireEngines(t)
+	lxcExecute := needBinary(t, "/usr/bin/lxc-execute", "lxc-execute")
+	var cs []started
+	for _, base := range []string{"web", "db"} {
+		name := testName("l" + base)
+		dir := nstest.TempDir(t)
+		root := filepath.Join(dir, "rootfs")
+		sh(t, time.Minute, "cp", "-a", busyboxRootfs(t), root)
+		conf := filepath.Join(dir, "lxc.conf")
+		os.WriteFile(conf, []byte("lxc.rootfs.path = dir:"+root+"\nlxc.uts.name = "+name+
+			"\nlxc.net.0.type = empty\nlxc.mount.auto = proc:mixed sys:ro cgroup:mixed\nlxc.autodev = 1\n"), 0o644)
+		t.Cleanup(func() {
+			try("lxc-stop", "-n", name, "-k")
+			try("lxc-destroy", "-n", name)
+		})
+		if err := exec.Command(lxcExecute, "-d", "-n", name, "-f", conf, "--", "sleep", "1000").Run(); err != nil {
+			engineUnavailable(t, "lxc-execute: %v", err)
+		}
+		var pid int
+		waitFor(30*time.Second, func() bool {
+			out, _ := exec.Command("lxc-info", "-n", name, "-p", "-H").Output()
+			fmt.Sscanf(string(out), "%d", &pid)
+			return pid > 0
+		})
+		if pid == 0 {
+			t.Fatalf("lxc container %s did not start", name)
+		}
+		cs = append(cs, started{engine: "lxc", name: name, pid: pid})
+	}
+	checkContainers(t, cs)
+}
+
+func TestEngineNspawn(t *testing.T) {
+	requireEngines(t)
+	nspawn := needBinary(t, "/usr/bin/systemd-nspawn", "systemd-nspawn")
+	var cs []started
+	for _, base := range []string{"web", "db"} {
+		name := testName("n" + base)
+		root := filepath.Join(nstest.TempDir(t), "rootfs")
+		sh(t, time.Minute, "cp", "-a", busyboxRootfs(t), root)
+		// Each launcher first moves into a cgroup of its own, so that
+		// the two payload cgroups differ (CONTAINERS.md).
+		var dirs []string
+		for _, h := range []string{"unified", "systemd"} {
+			d := "/sys/fs/cgroup/" + h + "/" + name
+			if err := os.Mkdir(d, 0o755); err == nil {
+				dirs = append(dirs, d)
+			}
+		}
+		script := ""
+		for _, d := range dirs {
+			script += "echo $$ > " + d + "/cgroup.procs; "
+		}
+		cmd := exec.Command("sh", "-c", script+"exec "+nspawn+" -q -D "+root+" -M "+name+
+			" --register=no --keep-unit --private-network -- /bin/sleep 1000")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan struct{})
+		go func() { cmd.Wait(); close(exited) }()
+		t.Cleanup(func() {
+			cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-exited:
+			case <-time.After(30 * time.Second):
+				cmd.Process.Kill()
+				<-exited
+			}
+			for _, d := range dirs {
+				removeCgroup(d)
+			}
+		})
+		// The payload's first process is nspawn's child, in the new
+		// PID namespace.
+		var pid int
+		waitFor(30*time.Second, func() bool {
+			data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", cmd.Process.Pid, cmd.Process.Pid))
+			if f := strings.Fields(string(data)); len(f) > 0 {
+				fmt.Sscanf(f[0], "%d", &pid)
+				return nstest.NS(t, pid, "pid") != selfNS(t, "pid")
+			}
+			return false
+		})
+		if pid == 0 {
+			engineUnavailable(t, "systemd-nspawn %s did not start", name)
+		}
+		cs = append(cs, started{engine: "systemd-nspawn", name: name, pid: pid})
+	}
+	checkContainers(t, cs)
+}
+
+// removeCgroup removes a cgroup directory and the ones below it (nspawn
+// makes "payload" and "supervisor" there).
+func removeCgroup(dir string) {
+	var dirs []string
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			dirs = append(dirs, p)
+		}
+		return nil
+	})
+	for i := len(dirs) - 1; i >= 0; i-- {
+		os.Remove(dirs[i])
+	}
+}
+
+func TestEngineContainerd(t *testing.T) {
+	requireEngines(t)
+	containerd := needBinary(t, "/usr/bin/containerd", "containerd")
+	ctr := needBinary(t, "/usr/bin/ctr", "ctr")
+	if out, _ := exec.Command("pgrep", "-x", "containerd").Output(); len(out) > 0 {
+		engineUnavailable(t, "another containerd runs on this machine (its state would be shared)")
+	}
+	sock := "/run/" + testName("containerd") + ".sock"
+	ns := testName("ctr")
+	c := func(args ...string) []string { return append([]string{"-a", sock, "-n", ns}, args...) }
+	// Default root and state, so that task bundles are where the tool
+	// looks: /run/containerd/io.containerd.runtime.v2.task/<ns>/<id>.
+	startDaemon(t, func() bool { return exec.Command(ctr, "-a", sock, "version").Run() == nil },
+		containerd, "--address", sock)
+	image := "docker.io/library/" + testName("bbx") + ":latest"
+	sh(t, 2*time.Minute, ctr, c("image", "import", ociLayout(t, rootfsTar(t, busyboxRootfs(t)), image))...)
+	t.Cleanup(func() {
+		try(ctr, c("image", "rm", image)...)
+		try(ctr, c("namespaces", "rm", ns)...)
+	})
+	var cs []started
+	for _, base := range []string{"web", "db"} {
+		id := testName("c" + base)
+		t.Cleanup(func() {
+			try(ctr, c("task", "kill", "-s", "SIGKILL", id)...)
+			waitFor(10*time.Second, func() bool { return exec.Command(ctr, c("task", "delete", id)...).Run() == nil })
+			try(ctr, c("container", "rm", id)...)
+			try(ctr, c("snapshots", "rm", id)...)
+		})
+		sh(t, 2*time.Minute, ctr, c("run", "-d", image, id, "sleep", "1000")...)
+		var pid int
+		waitFor(30*time.Second, func() bool {
+			out, _ := exec.Command(ctr, c("task", "ps", id)...).Output()
+			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+			if len(lines) > 1 {
+				fmt.Sscanf(lines[1], "%d", &pid)
+			}
+			return pid > 0
+		})
+		if pid == 0 {
+			t.Fatalf("ctr task %s did not start", id)
+		}
+		cs = append(cs, started{engine: "containerd", name: id, id: id, pid: pid})
+	}
+	checkContainers(t, cs)
+}
