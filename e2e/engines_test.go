@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -71,6 +72,7 @@ func TestEngineDocker(t *testing.T) {
 	// docker keeps it; no bridge or iptables (nothing to route here).
 	startDaemon(t, func() bool { return exec.Command(cli, docker("info")...).Run() == nil },
 		dockerd, "-H", sock, "--iptables=false", "--ip6tables=false", "--bridge=none")
+	t.Cleanup(func() { removeEmptyCgroups("docker") })
 	image := testName("bbx") + ":latest"
 	sh(t, 2*time.Minute, cli, docker("import", rootfsTar(t, busyboxRootfs(t)), image)...)
 	t.Cleanup(func() { try(cli, docker("rmi", "-f", image)...) })
@@ -111,7 +113,10 @@ func TestEnginePodman(t *testing.T) {
 	podman := needBinary(t, "/usr/bin/podman", "podman")
 	image := "localhost/" + testName("bbx") + ":latest"
 	sh(t, 2*time.Minute, podman, "import", rootfsTar(t, busyboxRootfs(t)), image)
-	t.Cleanup(func() { try(podman, "rmi", "-f", image) })
+	t.Cleanup(func() {
+		try(podman, "rmi", "-f", image)
+		removeEmptyCgroups("libpod_parent")
+	})
 
 	var cs []started
 	// The second container is on podman's default bridge network, whose
@@ -196,6 +201,13 @@ func TestEngineLXC(t *testing.T) {
 		t.Cleanup(func() {
 			try("lxc-stop", "-n", name, "-k")
 			try("lxc-destroy", "-n", name)
+			for _, d := range cgroupDirs("lxc.payload." + name) {
+				removeCgroup(d)
+			}
+			// Shared by every LXC container: removed only when empty.
+			for _, d := range cgroupDirs("lxc.pivot") {
+				os.Remove(d)
+			}
 		})
 		if err := exec.Command(lxcExecute, "-d", "-n", name, "-f", conf, "--", "sleep", "1000").Run(); err != nil {
 			engineUnavailable(t, "lxc-execute: %v", err)
@@ -274,6 +286,28 @@ func TestEngineNspawn(t *testing.T) {
 	checkContainers(t, cs)
 }
 
+// removeEmptyCgroups removes an engine's parent cgroup in every hierarchy
+// if no other container is left in it.
+func removeEmptyCgroups(name string) {
+	for _, d := range cgroupDirs(name) {
+		os.Remove(d)
+	}
+}
+
+// cgroupDirs lists the cgroup directories called name in every hierarchy.
+func cgroupDirs(name string) []string {
+	dirs, _ := filepath.Glob("/sys/fs/cgroup/*/" + name)
+	if d := "/sys/fs/cgroup/" + name; isDir(d) {
+		dirs = append(dirs, d)
+	}
+	return dirs
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
+
 // removeCgroup removes a cgroup directory and the ones below it (nspawn
 // makes "payload" and "supervisor" there).
 func removeCgroup(dir string) {
@@ -308,6 +342,11 @@ func TestEngineContainerd(t *testing.T) {
 	t.Cleanup(func() {
 		try(ctr, c("image", "rm", image)...)
 		try(ctr, c("namespaces", "rm", ns)...)
+		// containerd leaves the namespace's cgroups and task directory.
+		for _, d := range cgroupDirs(ns) {
+			removeCgroup(d)
+		}
+		os.Remove("/run/containerd/io.containerd.runtime.v2.task/" + ns)
 	})
 	var cs []started
 	for _, base := range []string{"web", "db"} {
@@ -334,4 +373,75 @@ func TestEngineContainerd(t *testing.T) {
 		cs = append(cs, started{engine: "containerd", name: id, id: id, pid: pid})
 	}
 	checkContainers(t, cs)
+}
+
+func TestEnginePodmanRootless(t *testing.T) {
+	requireEngines(t)
+	podman := needBinary(t, "/usr/bin/podman", "podman")
+	needBinary(t, "/usr/bin/newuidmap", "newuidmap")
+	user := fmt.Sprintf("nsofrl%d", os.Getpid()%100000)
+	// useradd gives the user a subordinate ID range (/etc/subuid, subgid)
+	// for its user namespace; userdel -r removes both and the home.
+	sh(t, time.Minute, "useradd", "-m", "-s", "/bin/sh", user)
+	runtimeDir := filepath.Join("/tmp", "nsof-xdg-"+user)
+	t.Cleanup(func() {
+		try("runuser", "-u", user, "--", "env", "HOME=/home/"+user, "XDG_RUNTIME_DIR="+runtimeDir, podman, "system", "reset", "-f")
+		killUser(t, user)
+		try("userdel", "-r", user)
+		os.RemoveAll(runtimeDir)
+	})
+	uid := atoi(t, sh(t, time.Minute, "id", "-u", user))
+	if err := os.Mkdir(runtimeDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	os.Chown(runtimeDir, uid, uid)
+	tarball := filepath.Join(runtimeDir, "rootfs.tar")
+	sh(t, time.Minute, "cp", rootfsTar(t, busyboxRootfs(t)), tarball)
+	os.Chown(tarball, uid, uid)
+	as := func(args ...string) []string {
+		return append([]string{"-u", user, "--", "env", "HOME=/home/" + user, "XDG_RUNTIME_DIR=" + runtimeDir, podman}, args...)
+	}
+	sh(t, 2*time.Minute, "runuser", as("import", tarball, "localhost/bbx:latest")...)
+	var cs []started
+	for _, base := range []string{"web", "db"} {
+		name := "rl" + base
+		// Rootless networking needs /dev/net/tun, which is 0600 here.
+		id := sh(t, 2*time.Minute, "runuser", as("run", "-d", "--name", name, "--runtime", "runc", "--network", "none", "localhost/bbx:latest", "sleep", "1000")...)
+		pid := atoi(t, sh(t, time.Minute, "runuser", as("inspect", "-f", "{{.State.Pid}}", name)...))
+		cs = append(cs, started{engine: "podman", name: name, id: id, pid: pid})
+	}
+	checkContainers(t, cs)
+	m := runJSON(t, "--containers")
+	for _, c := range cs {
+		for _, w := range m.Workloads {
+			if w.ID == c.id && (!w.Rootless || w.OwnerUID != uid || w.OwnerUser != user) {
+				t.Errorf("%v: rootless %v owner %d %q, want rootless owner %d %q", c, w.Rootless, w.OwnerUID, w.OwnerUser, uid, user)
+			}
+		}
+	}
+	tree := runText(t, "--containers", "--no-pids")
+	if !strings.Contains(tree, "podman rlweb ("+cs[0].id[:12]+"), rootless "+user) {
+		t.Errorf("the tree does not say the container is rootless:\n%s", tree)
+	}
+}
+
+// killUser ends every process of the test's own user (podman's pause
+// process may outlive `system reset`), by PID.
+func killUser(t *testing.T, user string) {
+	out, err := exec.Command("id", "-u", user).Output()
+	if err != nil {
+		return
+	}
+	uid := strings.TrimSpace(string(out))
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		var st syscall.Stat_t
+		if syscall.Stat("/proc/"+e.Name(), &st) == nil && strconv.Itoa(int(st.Uid)) == uid {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
 }
