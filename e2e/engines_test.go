@@ -13,6 +13,7 @@ import (
 
 	"github.com/namespaces-of/namespaces_of/internal/nstest"
 	"github.com/namespaces-of/namespaces_of/nsfs"
+	"github.com/namespaces-of/namespaces_of/nsjson"
 )
 
 // testName makes container names unique to this run, so that tests of
@@ -422,6 +423,30 @@ func TestEnginePodmanRootless(t *testing.T) {
 	tree := runText(t, "--containers", "--no-pids")
 	if !strings.Contains(tree, "podman rlweb ("+cs[0].id[:12]+"), rootless "+user) {
 		t.Errorf("the tree does not say the container is rootless:\n%s", tree)
+	}
+
+	// The user itself, unprivileged, sees its own containers named: its
+	// processes' cgroups, conmon's command line and its own storage are
+	// all readable to it.
+	tool, _ := nstest.PublicBinaries(t)
+	r := nstest.RunCmd(t, exec.Command("runuser", "-u", user, "--", tool, "--output=json", "--containers"))
+	if r.Code != 0 {
+		t.Fatalf("unprivileged run: exit %d: %s", r.Code, r.Stderr)
+	}
+	um, err := nsjson.Decode(strings.NewReader(r.Stdout))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		netns := nsfs.ID{Dev: nsfsDev(t), Ino: nstest.NS(t, c.pid, "net")}
+		ns := um.Namespaces[netns]
+		if ns == nil || len(ns.Workloads) != 1 {
+			t.Errorf("unprivileged: %v's netns: %+v", c, ns)
+			continue
+		}
+		if w := um.Workload(ns.Workloads[0]); w == nil || w.Name != c.name || w.ID != c.id || !w.Rootless {
+			t.Errorf("unprivileged: %v's netns names %+v", c, w)
+		}
 	}
 }
 
