@@ -205,9 +205,10 @@ func TestEngineLXC(t *testing.T) {
 			for _, d := range cgroupDirs("lxc.payload." + name) {
 				removeCgroup(d)
 			}
-			// Shared by every LXC container: removed only when empty.
+			// Shared by every LXC container: removed only when empty,
+			// which it becomes shortly after the container stops.
 			for _, d := range cgroupDirs("lxc.pivot") {
-				os.Remove(d)
+				waitFor(10*time.Second, func() bool { os.Remove(d); return !isDir(d) })
 			}
 		})
 		if err := exec.Command(lxcExecute, "-d", "-n", name, "-f", conf, "--", "sleep", "1000").Run(); err != nil {
