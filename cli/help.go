@@ -33,6 +33,16 @@ Options:
                           alive by pid_for_children/time_for_children links,
                           open file descriptors, bind mounts, or non-leader
                           threads. Only namespace files are ever opened.
+      --containers        Say whose each namespace is: under each namespace
+                          the containers (docker, podman, containerd, CRI-O,
+                          runc, crun, LXC, systemd-nspawn), Kubernetes pods
+                          and systemd units whose processes are in it, read
+                          from cgroups, parent processes and engines' state
+                          files (never from a daemon). Adds the list columns
+                          CONTAINER, ENGINE, POD, UNIT and JSON "workloads".
+      --container=NAME    Show only the namespaces of this container, pod
+                          container or unit, by name or (prefix of) ID, and
+                          their ancestors; may be repeated.
       --holders           Under each namespace, list what keeps it alive
                           (fds, bind mounts, *_for_children links, threads;
                           for namespaces with nothing else, their descendants).
@@ -48,8 +58,9 @@ Options:
                           namespaces_of --output=dot | dot -Tsvg > ns.svg).
       --columns=LIST      With --output=list: comma-separated columns among
                           NS, ID, TYPE, NPROCS, PID, PPID, USER, UID, COMMAND,
-                          PARENT, OWNER, HOLDERS, PATH, NSFS (default:
-                          NS,TYPE,NPROCS,PID,USER,COMMAND).
+                          PARENT, OWNER, HOLDERS, PATH, NSFS, CONTAINER,
+                          ENGINE, POD, UNIT (default: NS,TYPE,NPROCS,PID,USER,
+                          COMMAND, plus the last four with --containers).
       --no-headings       With --output=list: no heading line.
       --raw               With --output=list: unaligned, one space between
                           fields, empty for missing values.
@@ -67,7 +78,8 @@ Options:
 Rules: PID arguments cannot be combined with --deep-scan, --search-tasks or
 --subtree; --namespaces cannot be combined with --pidns; --all-pids needs
 --pidns; --no-pids cannot be combined with --show-comm or --all-pids;
---columns, --no-headings and --raw need --output=list. --pidns, --namespaces,
+--columns, --no-headings and --raw need --output=list; --container cannot be
+combined with PID arguments, --subtree, --deep-scan or --search-tasks. --pidns, --namespaces,
 --subtree and PID arguments select what every output format shows.
 Options may come before or after PID arguments; "--" ends the options.
 
@@ -76,5 +88,6 @@ cannot be read (not running as root, or protected processes) are skipped, and
 one line on stderr says how many.
 
 Exit status: 0 success; 1 the scan or output failed; 2 bad options or
-arguments (unknown option, bad value, forbidden combination, bad PID).
+arguments (unknown option, bad value, forbidden combination, bad PID, a
+--container that names nothing or is ambiguous).
 `

@@ -12,10 +12,17 @@
 //     namespace, either as one bracketed list "[ 1 2 3 ]" wrapped on word
 //     boundaries, or one per line ("%-5d" or the NStgid set "{ 4312 1 }",
 //     then two spaces and the command name);
+//   - with Options.Workloads, one line per workload after the members, at
+//     the member indent (model.Workload.Label: "docker web (3f2a9c1b0d4e)",
+//     "pod kube-system/coredns-x, container coredns (…)", "systemd
+//     cron.service"), or one "workloads: docker 3, systemd 41" line for a
+//     namespace shared by more than model.MaxListedWorkloads;
 //   - with Options.Holders, "held by ..." lines after the members, at the
-//     member indent.
+//     member indent; with Options.Workloads too, a bind mount an engine made
+//     ends in ", made for <workload>".
 //
-// Text that comes from other processes (bind mount paths, command names) is
+// Text that comes from other processes (bind mount paths, command names,
+// workload names) is
 // printed as is when it is printable UTF-8, and Go-quoted (strconv.Quote)
 // otherwise, so that it can neither forge lines nor emit terminal escapes.
 //
