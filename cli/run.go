@@ -33,6 +33,8 @@ type Env struct {
 	StdoutIsTerminal bool
 	Width            int
 	Getenv           func(string) string
+	// ProcRoot is where procfs is mounted; "" means /proc.
+	ProcRoot string
 }
 
 // Run executes the command line args (without the program name) and
@@ -50,20 +52,18 @@ func Run(args []string, env Env) int {
 		fmt.Fprintf(env.Stdout, "namespaces_of %s\n", Version)
 		return ExitOK
 	}
-	if err := checkProcesses(cfg); err != nil {
-		return fail(env, err)
-	}
 	view := model.View{Types: cfg.Namespaces}
 	if cfg.PIDNS {
 		view.Hierarchy = model.PIDHierarchy
 	}
 	if cfg.SubtreePID != 0 {
-		if view.Subtree, err = namespaceOf(cfg.SubtreePID, cfg.PIDNS); err != nil {
+		if view.Subtree, err = subtreeRoot(env, cfg); err != nil {
 			return fail(env, err)
 		}
 	}
 
 	opts := scanOptions(cfg)
+	opts.ProcRoot = env.ProcRoot
 	if len(cfg.Container) > 0 {
 		// Like PID arguments: scan only the containers' processes (found
 		// by a first scan), so the view holds their namespaces and
@@ -74,6 +74,10 @@ func Run(args []string, env Env) int {
 	}
 	m, err := discover.Scan(opts)
 	if err != nil {
+		var missing *discover.NoSuchProcessError
+		if errors.As(err, &missing) {
+			err = usagef("%v", err)
+		}
 		return fail(env, err)
 	}
 	m.ToolVersion = Version
@@ -173,6 +177,10 @@ func containerPIDs(opts discover.Options, names []string) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
+	procRoot := opts.ProcRoot
+	if procRoot == "" {
+		procRoot = "/proc"
+	}
 	var pids []int
 	for _, name := range names {
 		w, err := findWorkload(m, name)
@@ -182,7 +190,15 @@ func containerPIDs(opts discover.Options, names []string) ([]int, error) {
 		if len(w.PIDs) == 0 {
 			return nil, fmt.Errorf("--container=%s: %s has no running process", name, w.Label(strconv.Quote))
 		}
-		pids = append(pids, w.PIDs...)
+		for _, pid := range w.PIDs {
+			// Processes that ended since are left out, not an error.
+			if unix.Access(procRoot+"/"+strconv.Itoa(pid), unix.F_OK) == nil {
+				pids = append(pids, pid)
+			}
+		}
+	}
+	if len(pids) == 0 {
+		return nil, fmt.Errorf("--container: the processes of %s ended during the scan", strings.Join(names, ", "))
 	}
 	slices.Sort(pids)
 	return slices.Compact(pids), nil
@@ -217,36 +233,22 @@ func findWorkload(m *model.Model, name string) (*model.Workload, error) {
 	return nil, usagef("--container=%s is ambiguous: %s", strconv.Quote(name), strings.Join(labels, "; "))
 }
 
-// checkProcesses rejects PID arguments that name no process, before any
-// scan.
-func checkProcesses(cfg *Config) error {
-	pids := cfg.PIDs
-	if cfg.SubtreePID != 0 {
-		pids = append(pids[:len(pids):len(pids)], cfg.SubtreePID)
+// subtreeRoot returns the user (or, with --pidns, PID) namespace of the
+// --subtree process, before any scan.
+func subtreeRoot(env Env, cfg *Config) (nsfs.ID, error) {
+	typ := nsfs.User
+	if cfg.PIDNS {
+		typ = nsfs.PID
 	}
-	for _, pid := range pids {
-		var st unix.Stat_t
-		if err := unix.Stat("/proc/"+strconv.Itoa(pid), &st); err != nil {
-			return usagef("no such process: %d", pid)
-		}
+	id, err := discover.NamespaceOf(env.ProcRoot, cfg.SubtreePID, typ)
+	var missing *discover.NoSuchProcessError
+	switch {
+	case errors.As(err, &missing):
+		return nsfs.ID{}, usagef("%v", err)
+	case err != nil:
+		return nsfs.ID{}, fmt.Errorf("--subtree: %w", err)
 	}
-	return nil
-}
-
-// namespaceOf returns the user (or PID) namespace of pid.
-func namespaceOf(pid int, pidNS bool) (nsfs.ID, error) {
-	link := "/proc/" + strconv.Itoa(pid) + "/ns/user"
-	if pidNS {
-		link = "/proc/" + strconv.Itoa(pid) + "/ns/pid"
-	}
-	var st unix.Stat_t
-	if err := unix.Stat(link, &st); err != nil {
-		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ESRCH) {
-			return nsfs.ID{}, usagef("no such process: %d", pid)
-		}
-		return nsfs.ID{}, fmt.Errorf("--subtree: cannot read %s: %w", link, err)
-	}
-	return nsfs.ID{Dev: st.Dev, Ino: st.Ino}, nil
+	return id, nil
 }
 
 func useColor(cfg *Config, env Env) bool {

@@ -32,17 +32,19 @@ func BenchmarkScan(b *testing.B) {
 // BenchmarkReadLinks measures the hot path of a default scan: reading the
 // namespace links of one process through its ns dirfd.
 func BenchmarkReadLinks(b *testing.B) {
-	s, err := newScanner(Options{})
+	s, err := newScan(Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer s.close()
-	p := &proc{s: s, b: newBatch(), nsDir: -1, pidfd: -1}
+	p := newProcess(s, 0)
+	f := &found{}
 	for b.Loop() {
 		p.reset(s.selfPID)
-		processLinks{}.scanProcess(p)
+		p.readLinks()
+		(&processLinks{}).scanProcess(p, f)
 		p.release()
-		p.b.members = p.b.members[:0]
+		f.members = f.members[:0]
 	}
 }
 
@@ -54,24 +56,23 @@ func BenchmarkModelBuild(b *testing.B) {
 	const procs, groups = 10000, 1000
 	for b.Loop() {
 		b.StopTimer()
-		s := &scanner{m: model.New(), nsfsDev: 4}
-		s.reg = newRegistry(s)
+		m := model.New()
+		r := newResolver(-1, 4, 1, m, false)
 		for g := range groups {
 			for _, t := range nsfs.AllTypes {
 				id := nsfs.ID{Dev: 4, Ino: uint64(g*10 + t.Rank())}
-				s.m.Namespaces[id] = &model.Namespace{ID: id, Type: t}
+				m.Namespaces[id] = &model.Namespace{ID: id, Type: t}
 			}
 		}
-		bt := newBatch()
+		f := &found{}
 		for pid := 1; pid <= procs; pid++ {
 			g := pid % groups
 			for _, t := range nsfs.AllTypes {
-				bt.addMember(t, uint64(g*10+t.Rank()), pid, 0)
+				f.member(t, uint64(g*10+t.Rank()), pid, pid, false)
 			}
 		}
-		s.reg.add(bt)
 		b.StartTimer()
-		s.reg.finish()
-		s.m.Normalize()
+		r.take([]*found{f})
+		m.Normalize()
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/namespaces-of/namespaces_of/model"
+	"github.com/namespaces-of/namespaces_of/nsfs"
 )
 
 // kernelNamespaceList asks the kernel for its own list of namespaces
@@ -15,12 +16,15 @@ import (
 // in the model is opened by its nsfs file handle. On older kernels the probe
 // gets ENOSYS once and the source is skipped.
 type kernelNamespaceList struct {
-	listns      func(req *unix.NsIdReq, ids []uint64, flags uint) (int, error)
-	openByID    func(nsID uint64) (int, error)
-	pageSize    int
-	unopenable  int  // listed IDs that could not be opened
-	done        bool // the list was read in this scan
-	unavailable error
+	outcome
+	listns     func(req *unix.NsIdReq, ids []uint64, flags uint) (int, error)
+	openByID   func(nsID uint64) (int, error)
+	pageSize   int
+	unopenable int // listed IDs that could not be opened
+}
+
+func (*kernelNamespaceList) about() about {
+	return about{name: "listns", needs: "listns(2) (Linux 6.19+)"}
 }
 
 func newKernelNamespaceList(procFD int) *kernelNamespaceList {
@@ -36,14 +40,6 @@ func (k *kernelNamespaceList) probe() {
 	if _, err := k.listns(&req, make([]uint64, 1), 0); err != nil {
 		k.unavailable = err
 	}
-}
-
-func (k *kernelNamespaceList) report() model.SourceReport {
-	r := sourceReport("listns", k.unavailable, "listns(2) (Linux 6.19+)")
-	if r.Ran && k.unopenable > 0 {
-		r.Reason = strconv.Itoa(k.unopenable) + " listed namespaces could not be opened"
-	}
-	return r
 }
 
 // listAll pages through listns(2): each request asks for the IDs after the
@@ -65,8 +61,10 @@ func (k *kernelNamespaceList) listAll() ([]uint64, error) {
 	}
 }
 
-func (k *kernelNamespaceList) scanAfterResolve(s *scanner, b *batch) bool {
-	if k.unavailable != nil || k.done {
+// scanHost opens each listed namespace whose ID is not in the model; one
+// pass: whatever the list adds is resolved with its ancestors.
+func (k *kernelNamespaceList) scanHost(kn *known, f *found) bool {
+	if k.unavailable != nil {
 		return false
 	}
 	ids, err := k.listAll()
@@ -74,14 +72,14 @@ func (k *kernelNamespaceList) scanAfterResolve(s *scanner, b *batch) bool {
 		k.unavailable = err
 		return false
 	}
-	known := map[uint64]bool{}
-	for _, ns := range s.m.Namespaces {
+	knownIDs := map[uint64]bool{}
+	for _, ns := range kn.m.Namespaces {
 		if ns.NSID != 0 {
-			known[ns.NSID] = true
+			knownIDs[ns.NSID] = true
 		}
 	}
 	for _, id := range ids {
-		if known[id] {
+		if knownIDs[id] {
 			continue
 		}
 		fd, err := k.openByID(id)
@@ -89,10 +87,15 @@ func (k *kernelNamespaceList) scanAfterResolve(s *scanner, b *batch) bool {
 			k.unopenable++
 			continue
 		}
-		b.addKernelListed(fd)
+		if nsID, err := nsfs.IDOf(fd); err != nil || kn.has(nsID) {
+			unix.Close(fd) // known after all (by inode), or not a namespace
+			continue
+		}
+		f.holder(byFD(fd, 0, 0), model.Holder{Kind: model.HolderKernelList})
 	}
-	// One pass: whatever the list adds is resolved with its ancestors.
-	k.done = true
+	if k.unopenable > 0 {
+		k.note = strconv.Itoa(k.unopenable) + " listed namespaces could not be opened"
+	}
 	return false
 }
 

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/namespaces-of/namespaces_of/model"
 )
 
 // fakeListns serves IDs like listns(2): those after req.Ns_id, at most
@@ -59,11 +61,11 @@ func TestListnsUnavailable(t *testing.T) {
 	if !errors.Is(k.unavailable, unix.ENOSYS) {
 		t.Fatalf("probe: unavailable = %v, want ENOSYS", k.unavailable)
 	}
-	r := k.report()
+	r := report(k, true)
 	if r.Ran || r.Reason == "" {
 		t.Errorf("report = %+v, want not ran with a reason", r)
 	}
-	if more := k.scanAfterResolve(nil, newBatch()); more {
+	if more := k.scanHost(nil, &found{}); more {
 		t.Error("an unavailable source must not ask for another round")
 	}
 }
@@ -82,22 +84,26 @@ func TestListnsOpensOnlyUnknownIDs(t *testing.T) {
 			return unix.Open("/proc/self/ns/uts", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		},
 	}
-	s := &scanner{m: newTestModel(map[uint64]bool{1: true, 3: true})}
-	b := newBatch()
-	k.scanAfterResolve(s, b)
+	kn := &known{m: newTestModel(map[uint64]bool{1: true, 3: true})}
+	f := &found{}
+	k.scanHost(kn, f)
 	if !slices.Equal(opened, []uint64{2, 4}) {
 		t.Errorf("opened %v, want [2 4] (1 and 3 are known)", opened)
 	}
-	if len(b.holdings) != 1 || !b.holdings[0].ifNew {
-		t.Errorf("holdings = %+v, want one kernel-listed holding", b.holdings)
+	if len(f.holders) != 1 || f.holders[0].holder.Kind != model.HolderKernelList {
+		t.Errorf("holders = %+v, want one kernel-listed holding", f.holders)
 	}
-	for _, h := range b.holdings {
+	for _, h := range f.holders {
 		unix.Close(h.fd)
 	}
-	if r := k.report(); !r.Ran || r.Reason != "1 listed namespaces could not be opened" {
+	if r := report(k, true); !r.Ran || r.Reason != "1 listed namespaces could not be opened" {
 		t.Errorf("report = %+v", r)
 	}
-	if k.scanAfterResolve(s, newBatch()) {
+	again := &found{}
+	if k.scanHost(kn, again) {
 		t.Error("the list is read once per scan")
+	}
+	for _, h := range again.holders {
+		unix.Close(h.fd)
 	}
 }

@@ -5,10 +5,6 @@ import (
 	"sync/atomic"
 )
 
-// workersFor is how many workers n items get: at most one per item, at
-// least one.
-func (s *scanner) workersFor(n int) int { return min(s.workers(), max(1, n)) }
-
 // inParallel calls work(w, i) for every i in [0, n) from the given number
 // of goroutines; w in [0, workers) names the calling worker, so each can
 // fill state of its own. Items are handed out chunk at a time from a shared

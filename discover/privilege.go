@@ -1,10 +1,6 @@
 package discover
 
-import (
-	"golang.org/x/sys/unix"
-
-	"github.com/namespaces-of/namespaces_of/model"
-)
+import "golang.org/x/sys/unix"
 
 // hasCapability reports whether the calling thread has capability c in its
 // effective set.
@@ -15,13 +11,4 @@ func hasCapability(c int) bool {
 		return false
 	}
 	return data[c/32].Effective&(1<<(uint(c)%32)) != 0
-}
-
-// limitedBy marks a report of a source that ran but can only look into the
-// caller's own processes, for want of a capability.
-func limitedBy(r model.SourceReport, capable bool, capName string) model.SourceReport {
-	if r.Ran && !capable && r.Reason == "" {
-		r.Reason = "limited to processes of the caller's own user (no " + capName + ")"
-	}
-	return r
 }

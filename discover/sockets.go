@@ -15,41 +15,33 @@ import (
 // pidfd (pidfd_getfd, Linux 5.6+) and asked for its namespace (SIOCGSKNS).
 // Only sockets are ever fetched, and fetching a copy has no effect on the
 // owner's socket.
-type sockets struct {
-	unavailable error
+type sockets struct{ outcome }
+
+func (*sockets) about() about {
+	return about{name: "sockets", needsPtrace: true, needs: "pidfd_open/pidfd_getfd (Linux 5.6+)"}
 }
 
 var socketPrefix = []byte("socket:[")
 
+// newSockets probes pidfd_getfd on the caller itself; only ENOSYS says it
+// is missing (fetching fd 0 may fail for other reasons).
 func newSockets() *sockets {
 	s := &sockets{}
-	self, err := unix.PidfdOpen(unix.Getpid(), 0)
-	if err != nil {
-		s.unavailable = err
-		return s
-	}
-	defer unix.Close(self)
-	probe, err := unix.PidfdGetfd(self, 0, 0)
-	if err == unix.ENOSYS {
-		s.unavailable = err
-		return s
-	}
-	if err == nil {
-		unix.Close(probe)
+	openErr, askErr := probeSelfPidfd(func(self int) (int, error) { return unix.PidfdGetfd(self, 0, 0) })
+	if openErr != nil {
+		s.unavailable = openErr
+	} else if askErr == unix.ENOSYS {
+		s.unavailable = askErr
 	}
 	return s
 }
 
-func (s *sockets) report() model.SourceReport {
-	return sourceReport("sockets", s.unavailable, "pidfd_open/pidfd_getfd (Linux 5.6+)")
-}
-
-func (s *sockets) scanProcess(p *proc) {
-	if s.unavailable != nil || !p.s.wants(nsfs.Net) {
+func (s *sockets) scanProcess(p *process, f *found) {
+	if s.unavailable != nil || !p.wants(nsfs.Net) {
 		return
 	}
 	own := p.links[nsfs.Net.Rank()]
-	for _, l := range p.fdLinks() {
+	for _, l := range p.fdTable() {
 		if !bytes.HasPrefix(l.target, socketPrefix) {
 			continue
 		}
@@ -74,7 +66,7 @@ func (s *sockets) scanProcess(p *proc) {
 			unix.Close(nsFD)
 			continue
 		}
-		p.b.addHolderOpen(nsFD, id.Ino, nsfs.Net, model.Holder{Kind: model.HolderSocket, PID: p.pid, FD: l.fd})
+		f.holder(byFD(nsFD, nsfs.Net, id.Ino), model.Holder{Kind: model.HolderSocket, PID: p.pid, FD: l.fd})
 	}
 }
 
@@ -90,79 +82,4 @@ func socketNamespace(sock int) (int, error) {
 		return -1, nsfs.ErrNotNamespace
 	}
 	return unix.IoctlRetInt(sock, unix.SIOCGSKNS)
-}
-
-// pidfdForChildren finds the PID (and time) namespace a process made for
-// its children before any child exists: then /proc/PID/ns/pid_for_children
-// cannot be read, but PIDFD_GET_PID_FOR_CHILDREN_NAMESPACE (Linux 6.11+)
-// answers. It only asks for processes whose link could not be read.
-type pidfdForChildren struct {
-	unavailable error
-}
-
-func newPidfdForChildren() *pidfdForChildren {
-	s := &pidfdForChildren{}
-	self, err := unix.PidfdOpen(unix.Getpid(), 0)
-	if err != nil {
-		s.unavailable = err
-		return s
-	}
-	defer unix.Close(self)
-	fd, err := nsfs.PidfdNamespace(self, unix.PIDFD_GET_PID_FOR_CHILDREN_NAMESPACE)
-	if err != nil {
-		s.unavailable = err
-		return s
-	}
-	unix.Close(fd)
-	return s
-}
-
-func (s *pidfdForChildren) report() model.SourceReport {
-	return sourceReport("pidfd-for-children", s.unavailable, "PIDFD_GET_*_FOR_CHILDREN_NAMESPACE (Linux 6.11+)")
-}
-
-func (s *pidfdForChildren) scanProcess(p *proc) {
-	if s.unavailable != nil {
-		return
-	}
-	requests := []struct {
-		typ     nsfs.Type
-		missing bool
-		request uint
-		kind    model.HolderKind
-	}{
-		{nsfs.PID, p.noPIDForChildren, unix.PIDFD_GET_PID_FOR_CHILDREN_NAMESPACE, model.HolderPIDChildren},
-		{nsfs.Time, p.noTimeForChildren, unix.PIDFD_GET_TIME_FOR_CHILDREN_NAMESPACE, model.HolderTimeChildren},
-	}
-	for _, r := range requests {
-		if !r.missing || !p.s.wants(r.typ) {
-			continue
-		}
-		pidfd, err := p.openPidfd()
-		if err != nil {
-			return
-		}
-		nsFD, err := nsfs.PidfdNamespace(pidfd, r.request)
-		if err != nil {
-			continue
-		}
-		id, err := nsfs.IDOf(nsFD)
-		if err != nil || id.Ino == p.links[r.typ.Rank()] {
-			unix.Close(nsFD)
-			continue
-		}
-		p.b.addHolderOpen(nsFD, id.Ino, r.typ, model.Holder{Kind: r.kind, PID: p.pid})
-	}
-}
-
-// sourceReport describes a source that needs a kernel interface.
-func sourceReport(name string, unavailable error, needs string) model.SourceReport {
-	if unavailable == nil {
-		return ran(name)
-	}
-	reason := unavailable.Error()
-	if e := errno(unavailable); e != 0 {
-		reason = unix.ErrnoName(e) + ": " + e.Error()
-	}
-	return model.SourceReport{Name: name, Reason: reason + "; needs " + needs}
 }

@@ -197,7 +197,7 @@ func TestOpenVettedRefusesFIFO(t *testing.T) {
 		})
 		defer watchdog.Stop()
 	}
-	fd, err := nsfs.OpenVetted(unix.AT_FDCWD, path, 0)
+	fd, err := nsfs.OpenVetted(procFD(t), unix.AT_FDCWD, path, 0)
 	if err == nil {
 		unix.Close(fd)
 	}
@@ -221,7 +221,7 @@ func TestOpenVettedRefusesOtherFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, path := range []string{plain, "/dev/null", "/proc/self/ns", "/proc/self/status"} {
-		fd, err := nsfs.OpenVetted(unix.AT_FDCWD, path, 0)
+		fd, err := nsfs.OpenVetted(procFD(t), unix.AT_FDCWD, path, 0)
 		if err == nil {
 			unix.Close(fd)
 		}
@@ -229,7 +229,7 @@ func TestOpenVettedRefusesOtherFiles(t *testing.T) {
 			t.Errorf("OpenVetted(%s) = %d, %v; want -1, ErrNotNamespace", path, fd, err)
 		}
 	}
-	fd, err := nsfs.OpenVetted(unix.AT_FDCWD, filepath.Join(t.TempDir(), "missing"), 0)
+	fd, err := nsfs.OpenVetted(procFD(t), unix.AT_FDCWD, filepath.Join(t.TempDir(), "missing"), 0)
 	if err == nil {
 		unix.Close(fd)
 	}
@@ -241,7 +241,7 @@ func TestOpenVettedRefusesOtherFiles(t *testing.T) {
 func TestOpenVettedAcceptsNamespace(t *testing.T) {
 	requireRoot(t)
 	const path = "/proc/self/ns/uts"
-	fd, err := nsfs.OpenVetted(unix.AT_FDCWD, path, 0)
+	fd, err := nsfs.OpenVetted(procFD(t), unix.AT_FDCWD, path, 0)
 	if err != nil {
 		t.Fatalf("OpenVetted(%s): %v", path, err)
 	}
@@ -265,4 +265,15 @@ func TestOpenVettedAcceptsNamespace(t *testing.T) {
 	if err != nil || fdflags&unix.FD_CLOEXEC == 0 {
 		t.Errorf("vetted fd F_GETFD = %#x, %v; want FD_CLOEXEC", fdflags, err)
 	}
+}
+
+// procFD returns an fd of /proc, closed when the test ends.
+func procFD(t *testing.T) int {
+	t.Helper()
+	fd, err := unix.Open("/proc", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeLater(t, fd)
+	return fd
 }

@@ -21,9 +21,10 @@ func OpenAt(dirfd int, name string) (int, error) {
 // RESOLVE_* flags) names, but only if it is a namespace file. It first takes
 // an O_PATH reference, which runs no driver open code and cannot block, checks
 // that it is on nsfs, and only then reopens that very file through
-// /proc/thread-self/fd, so a FIFO, device or socket is never opened and the
-// file cannot be swapped between check and open.
-func OpenVetted(dirfd int, path string, resolve uint64) (int, error) {
+// thread-self/fd below procFD (an fd of a procfs mount, see [ReopenVetted]),
+// so a FIFO, device or socket is never opened and the file cannot be swapped
+// between check and open.
+func OpenVetted(procFD, dirfd int, path string, resolve uint64) (int, error) {
 	how := unix.OpenHow{Flags: unix.O_PATH | unix.O_CLOEXEC, Resolve: resolve}
 	pathFD, err := unix.Openat2(dirfd, path, &how)
 	if err == unix.ENOSYS {
@@ -38,12 +39,14 @@ func OpenVetted(dirfd int, path string, resolve uint64) (int, error) {
 		return -1, err
 	}
 	defer unix.Close(pathFD)
-	return ReopenVetted(pathFD)
+	return ReopenVetted(procFD, pathFD)
 }
 
 // ReopenVetted turns an O_PATH fd into a real read-only fd, if and only if it
-// refers to a namespace file.
-func ReopenVetted(pathFD int) (int, error) {
+// refers to a namespace file. The reopen goes through the magic link
+// thread-self/fd/N of the procfs mount procFD refers to: Linux has no other
+// way to turn an O_PATH fd into a readable one.
+func ReopenVetted(procFD, pathFD int) (int, error) {
 	ok, err := IsNSFS(pathFD)
 	if err != nil {
 		return -1, err
@@ -51,5 +54,5 @@ func ReopenVetted(pathFD int) (int, error) {
 	if !ok {
 		return -1, ErrNotNamespace
 	}
-	return unix.Open("/proc/thread-self/fd/"+strconv.Itoa(pathFD), OpenFlags, 0)
+	return unix.Openat(procFD, "thread-self/fd/"+strconv.Itoa(pathFD), OpenFlags, 0)
 }

@@ -60,13 +60,3 @@ func FuzzParseParent(f *testing.F) {
 		}
 	})
 }
-
-func TestParseStat(t *testing.T) {
-	ppid, comm := ParseStat([]byte("4312 (a) b) c) S 77 4312 4312 0 -1 4194560"))
-	if ppid != 77 || comm != "a) b) c" {
-		t.Errorf("got %d %q", ppid, comm)
-	}
-	if ppid, comm := ParseStat([]byte("garbage")); ppid != 0 || comm != "" {
-		t.Errorf("garbage gave %d %q", ppid, comm)
-	}
-}

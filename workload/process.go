@@ -1,10 +1,11 @@
 package workload
 
 import (
-	"bytes"
 	"strconv"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/namespaces-of/namespaces_of/procfs"
 )
 
 // Process is what one process shows about whose it is.
@@ -53,26 +54,11 @@ func readStat(procFD int, dir string, buf []byte) (ppid int, comm string, uid in
 	if err != nil || n <= 0 {
 		return 0, "", uid
 	}
-	ppid, comm = ParseStat(buf[:n])
-	return ppid, comm, uid
-}
-
-// ParseStat reads the command name and parent PID from a /proc/PID/stat
-// line "pid (comm) state ppid ...". The command name may itself contain
-// spaces and parentheses, so it ends at the last ')'.
-func ParseStat(data []byte) (ppid int, comm string) {
-	open := bytes.IndexByte(data, '(')
-	end := bytes.LastIndexByte(data, ')')
-	if open < 0 || end < open {
-		return 0, ""
+	stat, err := procfs.ParseStat(buf[:n])
+	if err != nil {
+		return 0, "", uid
 	}
-	comm = string(data[open+1 : end])
-	f := bytes.Fields(data[end+1:])
-	if len(f) < 2 {
-		return 0, comm
-	}
-	ppid, _ = strconv.Atoi(string(f[1]))
-	return ppid, comm
+	return stat.PPID, stat.Comm, uid
 }
 
 // readProc reads a small /proc file below procFD into buf (growing it if

@@ -5,7 +5,11 @@
 //
 //	runner [--runs 7] [--warmup 1] [--tool PATH] [--floor PATH] [--lsns PATH]
 //	       [--modes floor,lsns,default,deep-scan,search-tasks,json]
-//	       [--size-label 5000/500] [--markdown]
+//	       [--baseline PATH] [--size-label 5000/500] [--markdown]
+//
+// With --baseline, every namespaces_of mode also runs with that binary (an
+// earlier build), interleaved with the others, as a "before:MODE" row, and
+// the report states each mode's after/before ratios.
 //
 // Without --tool/--floor it builds ./cmd/namespaces_of and ./bench/floor with
 // `go build` into a temporary directory (removed at exit). Each run executes
@@ -34,9 +38,13 @@ import (
 
 type mode struct {
 	name string
-	bin  string // "floor", "lsns" or "tool": which binary runs it
+	bin  string // "floor", "lsns", "tool" or "baseline": which binary runs it
 	args []string
 }
+
+// beforePrefix names the baseline's rows: "before:default" is the default
+// mode run with the --baseline binary.
+const beforePrefix = "before:"
 
 var allModes = []mode{
 	{"floor", "floor", nil},
@@ -72,6 +80,7 @@ func main() {
 	label := flag.String("size-label", "", "label for this state, e.g. 5000/500")
 	markdown := flag.Bool("markdown", false, "print a Markdown section for BENCHMARKS.md")
 	timeout := flag.Duration("timeout", 5*time.Minute, "kill a command that runs longer than this")
+	baseline := flag.String("baseline", "", "an earlier namespaces_of binary: run every tool mode with it too, interleaved, as before:MODE")
 	flag.Parse()
 	if flag.NArg() != 0 || *runs < 1 || *warmup < 0 {
 		flag.Usage()
@@ -83,7 +92,7 @@ func main() {
 		fatal(err)
 	}
 	defer os.RemoveAll(tmp)
-	code := run(tmp, *runs, *warmup, *tool, *floorBin, *lsnsBin, *modes, *label, *markdown, *timeout)
+	code := run(tmp, *runs, *warmup, *tool, *floorBin, *lsnsBin, *baseline, *modes, *label, *markdown, *timeout)
 	os.RemoveAll(tmp)
 	os.Exit(code)
 }
@@ -93,7 +102,7 @@ func fatal(err error) {
 	os.Exit(1)
 }
 
-func run(tmp string, runs, warmup int, tool, floorBin, lsnsBin, modeList, label string, markdown bool, timeout time.Duration) int {
+func run(tmp string, runs, warmup int, tool, floorBin, lsnsBin, baseline, modeList, label string, markdown bool, timeout time.Duration) int {
 	var results []*result
 	for _, name := range strings.Split(modeList, ",") {
 		i := slices.IndexFunc(allModes, func(m mode) bool { return m.name == strings.TrimSpace(name) })
@@ -102,6 +111,11 @@ func run(tmp string, runs, warmup int, tool, floorBin, lsnsBin, modeList, label 
 			return 2
 		}
 		results = append(results, &result{mode: allModes[i]})
+		if baseline != "" && allModes[i].bin == "tool" {
+			before := allModes[i]
+			before.name, before.bin = beforePrefix+before.name, "baseline"
+			results = append(results, &result{mode: before})
+		}
 	}
 	need := func(bin string) bool {
 		return slices.ContainsFunc(results, func(r *result) bool { return r.mode.bin == bin })
@@ -115,6 +129,9 @@ func run(tmp string, runs, warmup int, tool, floorBin, lsnsBin, modeList, label 
 	}
 	if need("tool") {
 		bins["tool"], why["tool"] = resolveBuilt(tool, tmp, "namespaces_of", "./cmd/namespaces_of")
+	}
+	if need("baseline") {
+		bins["baseline"], why["baseline"] = resolveBuilt(baseline, tmp, "", "")
 	}
 	if need("lsns") {
 		if lsnsBin == "" {

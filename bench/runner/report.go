@@ -84,7 +84,11 @@ func (rep *report) ratio(a stats, to string) string {
 }
 
 func (r *result) command() string {
-	return strings.Join(append([]string{filepath.Base(r.argv[0])}, r.mode.args...), " ")
+	name := filepath.Base(r.argv[0])
+	if r.mode.bin == "baseline" {
+		name = "(before) " + name
+	}
+	return strings.Join(append([]string{name}, r.mode.args...), " ")
 }
 
 func (rep *report) title() string {
@@ -178,13 +182,17 @@ func (rep *report) checks() []string {
 			x := float64(def.wall) / float64(ls.wall)
 			out = append(out, fmt.Sprintf("default ≤ 0.2× lsns: %.2f× %s", x, verdict(x <= 0.2)))
 		}
+		if js, ok := rep.find("json"); ok {
+			x := float64(js.wall) / float64(def.wall)
+			out = append(out, fmt.Sprintf("json ≤ 1.3× default: %.2f× %s (CPU %.2f×)", x, verdict(x <= 1.3), float64(js.cpu)/float64(def.cpu)))
+		}
 		if deep, ok := rep.find("deep-scan"); ok {
 			x := float64(deep.wall) / float64(def.wall)
 			// The target is defined for a host with an nsfs bind mount
 			// (as after `ip netns add`); elsewhere the ratio is reported
 			// for reference only.
 			if hostHasNSFSMount() {
-				out = append(out, fmt.Sprintf("deep-scan ≤ 2× default (with a host nsfs bind mount): %.2f× %s", x, verdict(x <= 2)))
+				out = append(out, fmt.Sprintf("deep-scan ≤ 2× default (with a host nsfs bind mount): %.2f× %s (CPU %.2f×)", x, verdict(x <= 2), float64(deep.cpu)/float64(def.cpu)))
 			} else {
 				out = append(out, fmt.Sprintf("deep-scan / default without an nsfs bind mount (reference, no target): %.2f×", x))
 			}
@@ -197,6 +205,17 @@ func (rep *report) checks() []string {
 		}
 		m := float64(st.rssKiB) / 1024
 		out = append(out, fmt.Sprintf("%s peak RSS ≤ 40 MiB: %.1f MiB %s", r.mode.name, m, verdict(m <= 40)))
+	}
+	for _, r := range rep.results {
+		after, ok := r.stats()
+		if !ok || r.mode.bin != "tool" {
+			continue
+		}
+		if before, ok := rep.find(beforePrefix + r.mode.name); ok {
+			x := float64(after.wall) / float64(before.wall)
+			out = append(out, fmt.Sprintf("%s no slower than before: wall %.2f×, CPU %.2f× %s", r.mode.name, x,
+				float64(after.cpu)/float64(before.cpu), verdict(x <= 1.05)))
+		}
 	}
 	return out
 }

@@ -11,99 +11,56 @@ import (
 	"github.com/namespaces-of/namespaces_of/procfs"
 )
 
-// mountNamespaces asks the kernel for its list of every mount namespace
-// (NS_MNT_GET_PREV/NEXT, Linux 6.12+), so that mount namespaces with no
-// process in them, or whose processes could not be read, are found too.
-type mountNamespaces struct {
-	unavailable error
-}
-
-func (m *mountNamespaces) report() model.SourceReport {
-	return sourceReport("mount-namespace-list", m.unavailable, "NS_MNT_GET_NEXT (Linux 6.12+) and CAP_SYS_ADMIN")
-}
-
-func (m *mountNamespaces) scanHost(s *scanner, b *batch) {
-	if !s.wants(nsfs.Mount) {
-		return
-	}
-	self, err := nsfs.OpenAt(s.procFD, "self/ns/mnt")
-	if err != nil {
-		m.unavailable = err
-		return
-	}
-	defer unix.Close(self)
-	for _, next := range []bool{false, true} {
-		cur, err := unix.Dup(self)
-		if err != nil {
-			return
-		}
-		for {
-			fd, _, err := nsfs.MountNSNeighbour(cur, next)
-			unix.Close(cur)
-			if err != nil {
-				if e := errno(err); e != unix.ENOENT && m.unavailable == nil {
-					m.unavailable = err
-				}
-				break
-			}
-			// The walk goes on from fd, so the holder gets its own copy.
-			if dup, err := unix.Dup(fd); err == nil {
-				b.addKernelListed(dup)
-			}
-			cur = fd
-		}
-	}
-}
-
 // processlessMounts scans the mounts of mount namespaces that no readable
 // task is in (held by an fd or a bind mount, or found in the kernel's
 // list). There is no /proc/PID/root to resolve paths through, so the work
 // runs on a locked OS thread that enters the namespace and is then thrown
 // away: no other thread of the process ever changes namespace.
 type processlessMounts struct {
-	done    map[nsfs.ID]bool
-	failure error
+	outcome
+	done map[nsfs.ID]bool
 }
 
-func (m *processlessMounts) report() model.SourceReport {
-	return sourceReport("processless-mount-namespaces", m.failure, "setns(2) into the mount namespace (CAP_SYS_ADMIN)")
+func (*processlessMounts) about() about {
+	return about{name: "processless-mount-namespaces", needs: "setns(2) into the mount namespace (CAP_SYS_ADMIN)"}
 }
 
-// scanAfterResolve visits each not yet visited member-less mount namespace
-// the registry holds an fd for, and reports whether it found any.
-func (m *processlessMounts) scanAfterResolve(s *scanner, b *batch) bool {
+// scanHost visits each not yet visited member-less mount namespace, and
+// asks to run again if it visited any: the bind mounts it found may be
+// further member-less mount namespaces.
+func (m *processlessMounts) scanHost(k *known, f *found) bool {
 	if m.done == nil {
 		m.done = map[nsfs.ID]bool{}
 	}
-	found := false
-	for id, fd := range s.reg.mountFDs {
-		ns := s.m.Namespaces[id]
+	visited := false
+	for id, fd := range k.mountNS {
+		ns := k.m.Namespaces[id]
 		if m.done[id] || ns == nil || len(ns.PIDs) > 0 || len(ns.Threads) > 0 {
 			continue
 		}
 		m.done[id] = true
-		found = true
-		mounts, err := mountsInNamespace(fd)
+		visited = true
+		mounts, err := mountsInNamespace(k.procFD, fd)
 		if err != nil {
-			if m.failure == nil && isDenial(err) {
-				m.failure = err
+			if m.unavailable == nil && isDenial(err) {
+				m.unavailable = err
 			}
 			continue
 		}
 		for _, mnt := range mounts {
-			nsFD, err := nsfs.ReopenVetted(mnt.pathFD)
+			nsFD, err := nsfs.ReopenVetted(k.procFD, mnt.pathFD)
 			unix.Close(mnt.pathFD)
 			if err != nil {
 				continue
 			}
-			if t, err := nsfs.TypeOf(nsFD); err != nil || !s.wants(t) {
+			if t, err := nsfs.TypeOf(nsFD); err != nil || !k.wants(t) {
 				unix.Close(nsFD)
 				continue
 			}
-			b.addHolderFD(nsFD, model.Holder{Kind: model.HolderBindMount, Path: mnt.path, MountNS: id})
+			f.holder(byFD(nsFD, 0, 0), model.Holder{Kind: model.HolderBindMount, Path: mnt.path, MountNS: id})
 		}
 	}
-	return found
+	return visited
 }
 
 // nsfsMount is an nsfs mount found inside another mount namespace: its
@@ -116,8 +73,8 @@ type nsfsMount struct {
 // mountsInNamespace lists the nsfs mounts of the mount namespace mntFD
 // refers to. It runs on an OS thread that enters that namespace and dies
 // afterwards (see onThrowawayThread).
-func mountsInNamespace(mntFD int) (mounts []nsfsMount, err error) {
-	onThrowawayThread(func() { mounts, err = mountsHere(mntFD) })
+func mountsInNamespace(procFD, mntFD int) (mounts []nsfsMount, err error) {
+	onThrowawayThread(func() { mounts, err = mountsHere(procFD, mntFD) })
 	return mounts, err
 }
 
@@ -148,10 +105,10 @@ func onThrowawayThread(f func()) {
 }
 
 // mountsHere runs on the throwaway thread.
-func mountsHere(mntFD int) ([]nsfsMount, error) {
+func mountsHere(procFD, mntFD int) ([]nsfsMount, error) {
 	// The thread's own /proc entry, opened before leaving our mount
 	// namespace: the other namespace may have no /proc at all.
-	taskDir, err := unix.Open("/proc/thread-self", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	taskDir, err := unix.Openat(procFD, "thread-self", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,81 @@
+package discover
+
+import "golang.org/x/sys/unix"
+
+// readDirNames lists a directory below dirfd.
+func readDirNames(dirfd int, path string) ([]string, error) {
+	fd, err := unix.Openat(dirfd, path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	return listDir(fd)
+}
+
+// listDir lists the directory open as fd, from its current offset.
+func listDir(fd int) ([]string, error) {
+	var names []string
+	buf := make([]byte, 32*1024)
+	for {
+		n, err := unix.Getdents(fd, buf)
+		if err != nil {
+			return nil, err
+		}
+		if n <= 0 {
+			break
+		}
+		_, _, names = unix.ParseDirent(buf[:n], -1, names)
+		// procfs fills the buffer until its listing ends; with room for
+		// another entry to spare, the next call would only say EOF.
+		if len(buf)-n > maxDirentSize {
+			break
+		}
+	}
+	return names, nil
+}
+
+// maxDirentSize bounds one linux_dirent64 record: a 255-byte name plus the
+// fixed header, padded.
+const maxDirentSize = 512
+
+// readFile reads a small /proc file below dirfd. /proc files are never
+// FIFOs or devices, so a plain open is safe.
+func readFile(dirfd int, path string) ([]byte, error) {
+	fd, err := unix.Openat(dirfd, path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	var out []byte
+	buf := make([]byte, 4096)
+	for {
+		n, err := unix.Read(fd, buf)
+		if err != nil {
+			return nil, err
+		}
+		if n <= 0 {
+			return out, nil
+		}
+		out = append(out, buf[:n]...)
+	}
+}
+
+// readSmallFile reads a /proc file that the kernel generates in one go
+// (stat, comm, status) into buf: one read returning less than the buffer
+// holds is the whole file, which saves the read that would only say EOF.
+// Larger content falls back to readFile.
+func readSmallFile(dirfd int, path string, buf []byte) ([]byte, error) {
+	fd, err := unix.Openat(dirfd, path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	n, err := unix.Read(fd, buf)
+	unix.Close(fd)
+	if err != nil {
+		return nil, err
+	}
+	if n < len(buf) {
+		return buf[:n], nil
+	}
+	return readFile(dirfd, path)
+}
