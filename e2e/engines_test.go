@@ -20,20 +20,14 @@ import (
 // other work on the machine are never confused with ours.
 func testName(base string) string { return fmt.Sprintf("nsof-%s-%d", base, os.Getpid()) }
 
-// startDaemon starts an engine daemon in its own session (setsid), waits
-// until ready answers, and stops it (SIGTERM, then SIGKILL) when the test
-// ends.
-func startDaemon(t *testing.T, ready func() bool, name string, args ...string) {
+// startInSession starts cmd in a session of its own (setsid), and stops it
+// when the test ends: SIGTERM, then SIGKILL after 30 s. The channel closes
+// when it has exited.
+func startInSession(t *testing.T, cmd *exec.Cmd) <-chan struct{} {
 	t.Helper()
-	logf, err := os.Create(filepath.Join(nstest.TempDir(t), filepath.Base(name)+".log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(name, args...)
-	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
-		engineUnavailable(t, "start %s: %v", name, err)
+		engineUnavailable(t, "start %s: %v", cmd.Path, err)
 	}
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
@@ -45,16 +39,32 @@ func startDaemon(t *testing.T, ready func() bool, name string, args ...string) {
 			cmd.Process.Kill()
 			<-exited
 		}
-		logf.Close()
 	})
-	if !waitFor(30*time.Second, func() bool {
+	return exited
+}
+
+// startDaemon starts an engine daemon in its own session (setsid), waits
+// until ready answers, and stops it (SIGTERM, then SIGKILL) when the test
+// ends.
+func startDaemon(t *testing.T, ready func() bool, name string, args ...string) {
+	t.Helper()
+	logf, err := os.Create(filepath.Join(nstest.TempDir(t), filepath.Base(name)+".log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(name, args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	t.Cleanup(func() { logf.Close() })
+	exited := startInSession(t, cmd)
+	dead := func() bool {
 		select {
 		case <-exited:
 			return true
 		default:
+			return false
 		}
-		return ready()
-	}) || cmd.ProcessState != nil {
+	}
+	if !waitFor(30*time.Second, func() bool { return dead() || ready() }) || dead() {
 		log, _ := os.ReadFile(logf.Name())
 		engineUnavailable(t, "%s did not become ready:\n%s", name, log)
 	}
@@ -251,24 +261,13 @@ func TestEngineNspawn(t *testing.T) {
 		}
 		cmd := exec.Command("sh", "-c", script+"exec "+nspawn+" -q -D "+root+" -M "+name+
 			" --register=no --keep-unit --private-network -- /bin/sleep 1000")
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan struct{})
-		go func() { cmd.Wait(); close(exited) }()
+		// Registered first, so it runs after nspawn is stopped.
 		t.Cleanup(func() {
-			cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-exited:
-			case <-time.After(30 * time.Second):
-				cmd.Process.Kill()
-				<-exited
-			}
 			for _, d := range dirs {
 				removeCgroup(d)
 			}
 		})
+		startInSession(t, cmd)
 		// The payload's first process is nspawn's child, in the new
 		// PID namespace.
 		var pid int

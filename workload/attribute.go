@@ -1,6 +1,7 @@
 package workload
 
 import (
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -49,7 +50,6 @@ type Options struct {
 // an engine made. procs are the facts read by [ReadProcess].
 func Attribute(m *model.Model, procs []Process, opts Options) {
 	a := newAttributor(procs, opts)
-	defer a.close()
 	for i := range procs {
 		a.claimProcess(&procs[i])
 	}
@@ -68,12 +68,10 @@ type attributor struct {
 	helperOf  map[int]*Parent  // memo: the engine helper above a PID (nil: none)
 	byPID     map[int]*model.Workload
 	workloads map[string]*model.Workload
-	rootlessN map[*model.Workload]bool
 
 	passwd     map[int]Passwd
 	passwdRead bool
 	runcIDs    map[string]string // ID -> engine (runc or crun)
-	kube       map[string]bool   // refs that still need a runtime found
 	containerd map[string]string // ref -> containerd namespace
 }
 
@@ -86,8 +84,6 @@ func newAttributor(procs []Process, opts Options) *attributor {
 		helperOf:   map[int]*Parent{},
 		byPID:      make(map[int]*model.Workload, len(procs)),
 		workloads:  map[string]*model.Workload{},
-		rootlessN:  map[*model.Workload]bool{},
-		kube:       map[string]bool{},
 		containerd: map[string]string{},
 	}
 	if a.root == "" {
@@ -98,8 +94,6 @@ func newAttributor(procs []Process, opts Options) *attributor {
 	}
 	return a
 }
-
-func (a *attributor) close() {}
 
 func (a *attributor) path(rel string) string { return filepath.Join(a.root, rel) }
 
@@ -173,7 +167,6 @@ func (a *attributor) fromCgroup(c *Cgroup) *model.Workload {
 	}
 	if c.Kube && w.Pod == nil {
 		w.Pod = &model.Pod{UID: c.PodUID}
-		a.kube[w.Ref] = true
 	}
 	if engine == CRIContainerd {
 		a.containerd[w.Ref] = containerdKube
@@ -586,17 +579,7 @@ func listDir(fd int) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer unix.Close(dfd)
-	var names []string
-	buf := make([]byte, 16*1024)
-	for {
-		n, err := unix.Getdents(dfd, buf)
-		if err != nil {
-			return names, err
-		}
-		if n <= 0 {
-			return names, nil
-		}
-		_, _, names = unix.ParseDirent(buf[:n], -1, names)
-	}
+	dir := os.NewFile(uintptr(dfd), ".")
+	defer dir.Close()
+	return dir.Readdirnames(-1)
 }

@@ -1,7 +1,7 @@
 // Command landscape builds and tears down a benchmark landscape: N sleeping
 // processes spread over M namespace groups.
 //
-//	landscape up N M [--threads 300] [--bind-mount] [--timeout 10m]
+//	landscape up N M [--threads 300] [--bind-mount] [--cgroups] [--timeout 10m]
 //	landscape down
 //
 // up starts one supervisor (setsid, detached from the terminal) that starts M
@@ -57,7 +57,7 @@ func main() {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
-  landscape up N M [--threads T] [--bind-mount] [--timeout D]
+  landscape up N M [--threads T] [--bind-mount] [--cgroups] [--timeout D]
   landscape down`)
 	os.Exit(2)
 }

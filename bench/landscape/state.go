@@ -22,6 +22,7 @@ type state struct {
 	Groups     int    `json:"groups"`
 	Threads    int    `json:"threads,omitempty"`
 	BindMount  string `json:"bind_mount,omitempty"`
+	Cgroups    bool   `json:"cgroups,omitempty"` // groups are in /docker/<id64> cgroups
 }
 
 func statePath() string { return filepath.Join(stateDir, "state.json") }

@@ -53,6 +53,7 @@ var allModes = []mode{
 	{"deep-scan", "tool", []string{"--deep-scan"}},
 	{"search-tasks", "tool", []string{"--search-tasks"}},
 	{"json", "tool", []string{"--output=json"}},
+	{"containers", "tool", []string{"--containers"}},
 }
 
 // sample is one timed execution.
