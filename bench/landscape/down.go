@@ -42,8 +42,8 @@ func down(out io.Writer) error {
 			return err
 		}
 	}
-	if st != nil && st.Cgroups {
-		removeGroupCgroups()
+	if st != nil {
+		removeGroupCgroups(st.CgroupParents)
 	}
 	if err := os.RemoveAll(stateDir); err != nil {
 		return err

@@ -218,7 +218,7 @@ func group(args []string) {
 	sleep := args[3]
 	if args[4] == "true" {
 		// Before the sleepers start, so that they inherit it.
-		if err := joinGroupCgroup(g); err != nil {
+		if err := joinGroupCgroup(cgroupParents(), g); err != nil {
 			fail(err)
 		}
 	}

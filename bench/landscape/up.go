@@ -126,7 +126,10 @@ func up(args []string) error {
 	if c.bindMount {
 		st.BindMount = bindTarget()
 	}
-	st.Cgroups = c.cgroups
+	if c.cgroups {
+		// The leaders compute the same list: they are in our cgroups.
+		st.CgroupParents = cgroupParents()
+	}
 	if err := writeState(st); err != nil {
 		return cleanup(err)
 	}
