@@ -20,7 +20,7 @@ import (
 const cgroupIDPrefix = "be4c4"
 
 // groupCgroupID is group g's container-like ID: 64 hex digits.
-func groupCgroupID(g int) string { return fmt.Sprintf("%s%059x", cgroupIDPrefix, g) }
+func groupCgroupID(g int) string { return fmt.Sprintf("%s%05x%054x", cgroupIDPrefix, g, 0) }
 
 // cgroupParents returns the "docker" directories the groups' cgroups go
 // in: below the caller's own cgroup in the v2 hierarchy (unified on a

@@ -24,7 +24,16 @@ import (
 )
 
 // stateDir holds the supervisor's state, its log and the bind-mount target.
-const stateDir = "/run/namespaces_of-bench"
+// NAMESPACES_OF_BENCH_DIR moves it, so that two landscapes can be up at once
+// (each down then takes its own).
+var stateDir = stateDirFromEnv()
+
+func stateDirFromEnv() string {
+	if d := os.Getenv("NAMESPACES_OF_BENCH_DIR"); d != "" {
+		return d
+	}
+	return "/run/namespaces_of-bench"
+}
 
 func main() {
 	if len(os.Args) < 2 {
