@@ -42,6 +42,10 @@ type Options struct {
 	// Root is the host root below which engine state lives; "" means "/".
 	// Tests point it at fixture trees.
 	Root string
+	// Like maps processes that were not read to one that was and shares
+	// all their namespaces: they belong to its workload (the scanner reads
+	// one process per set of namespaces; see package discover).
+	Like map[int]int
 }
 
 // Attribute derives the workloads of the scanned processes and records
@@ -52,6 +56,12 @@ func Attribute(m *model.Model, procs []Process, opts Options) {
 	a := newAttributor(procs, opts)
 	for i := range procs {
 		a.claimProcess(&procs[i])
+	}
+	for pid, like := range opts.Like {
+		if w := a.byPID[like]; w != nil {
+			a.byPID[pid] = w
+			w.PIDs = append(w.PIDs, pid)
+		}
 	}
 	a.resolveNames()
 	a.attributeHolders(m)

@@ -64,10 +64,10 @@ var columns = [numColumns]columnInfo{
 	Holders:   {"HOLDERS", "other things keeping it alive, as kind:count", false},
 	Path:      {"PATH", "path to the namespace", false},
 	NSFS:      {"NSFS", "nsfs bind mounts of the namespace", false},
-	Container: {"CONTAINER", "containers in it: name, else short ID (comma-separated)", false},
+	Container: {"CONTAINER", "containers in it: name, else short ID (comma-separated; a count beyond 8)", false},
 	Engine:    {"ENGINE", "engines of those containers (comma-separated)", false},
 	Pod:       {"POD", "Kubernetes pods in it, as namespace/name", false},
-	Unit:      {"UNIT", "systemd services and scopes in it", false},
+	Unit:      {"UNIT", "systemd services and scopes in it (a count beyond 8)", false},
 }
 
 // WorkloadColumns are the columns that need workload attribution.
@@ -445,7 +445,23 @@ func systemUserName() func(int) string {
 // shows of the namespace's workloads.
 func (r row) workloadCell(c Column) string {
 	var out []string
-	for _, w := range r.m.NamespaceWorkloads(r.ns) {
+	ws := r.m.NamespaceWorkloads(r.ns)
+	if c == Container || c == Unit {
+		// A namespace shared by many (the host's own) gets a count.
+		n := 0
+		for _, w := range ws {
+			if w.IsContainer() == (c == Container) {
+				n++
+			}
+		}
+		if n > model.MaxListedWorkloads {
+			if c == Container {
+				return strconv.Itoa(n) + " containers"
+			}
+			return strconv.Itoa(n) + " units"
+		}
+	}
+	for _, w := range ws {
 		var v string
 		switch {
 		case c == Unit && !w.IsContainer():
