@@ -90,7 +90,11 @@ func (s *scan) attributeWorkloads() {
 		for _, wf := range w.perWorker {
 			facts = append(facts, wf.facts...)
 			for ns, pid := range wf.read {
-				readOf[ns] = pid
+				// Several workers may each have read one: the lowest
+				// PID (usually the first process) stands for the set.
+				if old, ok := readOf[ns]; !ok || pid < old {
+					readOf[ns] = pid
+				}
 			}
 		}
 		like := map[int]int{}
