@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -55,6 +56,8 @@ type Config struct {
 	Raw         bool          // --raw (list output)
 	Containers  bool          // --containers
 	Container   []string      // --container=NAME|ID, in the given order
+	Diff        []string      // --diff files: one (compare with a new scan) or two
+	Watch       time.Duration // --watch interval, 0 if not watching
 }
 
 // wantsWorkloads reports whether the scan must say whose each namespace is:
@@ -106,6 +109,10 @@ func Parse(args []string) (*Config, error) {
 	fs.BoolVar(&cfg.Raw, "raw", false, "")
 	fs.BoolVar(&cfg.Containers, "containers", false, "")
 	fs.StringArrayVar(&cfg.Container, "container", nil, "")
+	var watch string
+	fs.StringArrayVar(&cfg.Diff, "diff", nil, "")
+	fs.StringVar(&watch, "watch", "", "")
+	fs.Lookup("watch").NoOptDefVal = defaultWatch
 
 	// "-5" would otherwise be taken for a cluster of short options.
 	for _, a := range args {
@@ -116,7 +123,11 @@ func Parse(args []string) (*Config, error) {
 			return nil, usagef("invalid PID %q: a PID is a positive integer", a)
 		}
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := checkWatchValue(args); err != nil {
+		return nil, err
+	}
+	err := fs.Parse(args)
+	if err != nil {
 		return nil, usagef("%s", strings.TrimSuffix(err.Error(), "\n"))
 	}
 	if cfg.Help || cfg.Version {
@@ -169,7 +180,15 @@ func Parse(args []string) (*Config, error) {
 		}
 		cfg.Columns = cols
 	}
-	return cfg, validate(cfg, fs)
+	if fs.Changed("watch") {
+		if cfg.Watch, err = parseInterval(watch); err != nil {
+			return nil, err
+		}
+	}
+	if err := validate(cfg, fs); err != nil {
+		return nil, err
+	}
+	return cfg, validateChanges(cfg)
 }
 
 // validate enforces the rules on combining options.

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/namespaces-of/namespaces_of/nsfs"
 	"github.com/namespaces-of/namespaces_of/render/list"
@@ -37,6 +38,16 @@ func TestParseAccepts(t *testing.T) {
 		{[]string{"--output", "json"}, func(c *Config) bool { return c.Output == "json" }},
 		{[]string{"-h"}, func(c *Config) bool { return c.Help }},
 		{[]string{"--version", "abc"}, func(c *Config) bool { return c.Version }},
+		// --diff and --watch
+		{[]string{"--diff=a.json"}, func(c *Config) bool { return slices.Equal(c.Diff, []string{"a.json"}) && c.Watch == 0 }},
+		{[]string{"--diff", "a,b.json", "--diff=c.json", "--output=json"}, func(c *Config) bool {
+			return slices.Equal(c.Diff, []string{"a,b.json", "c.json"}) && c.Output == "json"
+		}},
+		{[]string{"--diff=a.json", "--deep-scan", "--pidns"}, func(c *Config) bool { return c.DeepScan && c.PIDNS }},
+		{[]string{"--diff=a.json", "12"}, func(c *Config) bool { return slices.Equal(c.PIDs, []int{12}) }},
+		{[]string{"--watch"}, func(c *Config) bool { return c.Watch == time.Second }},
+		{[]string{"--watch=250ms", "--output=json", "1"}, func(c *Config) bool { return c.Watch == 250*time.Millisecond }},
+		{[]string{"--watch=1h", "--search-tasks", "-v"}, func(c *Config) bool { return c.Watch == time.Hour && c.SearchTasks }},
 	}
 	for _, tt := range tests {
 		cfg, err := Parse(tt.args)
@@ -78,6 +89,21 @@ func TestParseRejects(t *testing.T) {
 		{[]string{"--all-pids"}, "--all-pids"},
 		{[]string{"--no-pids", "--show-comm"}, "--no-pids"},
 		{[]string{"--pidns", "--no-pids", "--all-pids"}, "--no-pids"},
+		// --diff and --watch
+		{[]string{"--diff=a", "--watch"}, "--diff cannot be combined with --watch"},
+		{[]string{"--watch=0"}, `"0"`},
+		{[]string{"--watch=-1s"}, `"-1s"`},
+		{[]string{"--watch=soon"}, `"soon"`},
+		{[]string{"--watch="}, "--watch"},
+		{[]string{"--watch", "2s"}, "--watch=2s"},
+		{[]string{"--diff=a", "--diff=b", "--diff=c"}, "not 3"},
+		{[]string{"--diff="}, "empty file name"},
+		{[]string{"--diff=a", "--output=list"}, "--output=list"},
+		{[]string{"--watch", "--output=dot"}, "--output=dot"},
+		{[]string{"--watch", "--holders"}, "--holders"},
+		{[]string{"--diff=a", "--no-pids"}, "--no-pids"},
+		{[]string{"--diff=a", "--diff=b", "--deep-scan"}, "--deep-scan"},
+		{[]string{"--diff=a", "--diff=b", "5"}, "PID arguments"},
 	}
 	for _, tt := range tests {
 		_, err := Parse(tt.args)

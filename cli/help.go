@@ -1,6 +1,8 @@
 package cli
 
 const helpText = `Usage: namespaces_of [options] [--subtree=<pid> | <pid>...]
+       namespaces_of --diff=OLD.json [--diff=NEW.json] [options] [<pid>...]
+       namespaces_of --watch[=INTERVAL] [options] [--subtree=<pid> | <pid>...]
 
 Show the namespaces of a Linux host in the context of the user namespace
 hierarchy (the default) or the PID namespace hierarchy (--pidns), with the
@@ -64,6 +66,19 @@ Options:
       --no-headings       With --output=list: no heading line.
       --raw               With --output=list: unaligned, one space between
                           fields, empty for missing values.
+      --diff=FILE         Compare the scan saved in FILE (by --output=json) with
+                          a new scan made the same way, or, given twice, two
+                          saved scans. One line per namespace that differs:
+                          "+" added, "-" removed, "~" changed (members joined
+                          or left, holders, owner or parent visibility, maps),
+                          "!" a new namespace that got the inode number of an
+                          old one (another type, owner or NSID). The scanning
+                          process itself is left out. --output=json gives one
+                          document (see docs/diff.md).
+      --watch[=INTERVAL]  Scan every INTERVAL (default 1s; e.g. 500ms, 2m) and
+                          print each change as --diff does, after the time it
+                          was seen, until SIGINT or SIGTERM (then exit 0).
+                          --output=json gives one object per line.
       --pidns             Show the PID namespace hierarchy instead.
       --search-tasks      Find namespaces through every thread
                           (/proc/PID/task/TID/ns), including namespaces that
@@ -83,11 +98,20 @@ combined with PID arguments, --subtree, --deep-scan or --search-tasks. --pidns, 
 --subtree and PID arguments select what every output format shows.
 Options may come before or after PID arguments; "--" ends the options.
 
+--diff and --watch cannot be combined, write text or --output=json, and
+take no --no-pids, --show-comm, --all-pids or --holders. Two --diff files
+are compared without a scan (PID arguments, --deep-scan, --search-tasks and
+--subtree do not apply). With one, the new scan uses the saved scan's
+--pidns, --namespaces, --subtree, --deep-scan and --search-tasks; give it
+the same PID arguments.
+
 Processes that vanish during the scan are skipped. Processes whose namespaces
 cannot be read (not running as root, or protected processes) are skipped, and
 one line on stderr says how many.
 
-Exit status: 0 success; 1 the scan or output failed; 2 bad options or
-arguments (unknown option, bad value, forbidden combination, bad PID, a
---container that names nothing or is ambiguous).
+Exit status: 0 success (--diff: nothing differs); 1 the scan or output
+failed; 2 bad options or arguments (unknown option, bad value, forbidden
+combination, bad PID, a --container that names nothing or is ambiguous, a
+--diff file that cannot be read or is not a namespaces_of JSON document of a
+supported schema_version); 3 --diff found differences.
 `

@@ -52,6 +52,12 @@ func Run(args []string, env Env) int {
 		fmt.Fprintf(env.Stdout, "namespaces_of %s\n", Version)
 		return ExitOK
 	}
+	switch {
+	case len(cfg.Diff) > 0:
+		return runDiff(cfg, env)
+	case cfg.Watch > 0:
+		return runWatch(cfg, env)
+	}
 	view := model.View{Types: cfg.Namespaces}
 	if cfg.PIDNS {
 		view.Hierarchy = model.PIDHierarchy

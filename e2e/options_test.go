@@ -527,7 +527,8 @@ func TestHelp(t *testing.T) {
 	}
 	section, _, _ = strings.Cut(section, "\n\n")
 	// Option lines: "  -v, --verbose   ..." or "      --color=WHEN   ...".
-	optRE := regexp.MustCompile(`(?m)^ {2,6}(?:(-[a-zA-Z]), )?(--[a-z][a-z0-9-]*)(?:=([A-Z]+))?  `)
+	// An optional value is in brackets: "--watch[=INTERVAL]".
+	optRE := regexp.MustCompile(`(?m)^ {2,6}(?:(-[a-zA-Z]), )?(--[a-z][a-z0-9-]*)(?:\[?=([A-Z]+)\]?)?  `)
 	documented := map[string]string{} // option -> value placeholder
 	for _, m := range optRE.FindAllStringSubmatch(section, -1) {
 		if m[1] != "" {
@@ -557,6 +558,7 @@ func TestHelp(t *testing.T) {
 	values := map[string]string{
 		"--color": "never", "--namespaces": "net", "--output": "tree",
 		"--subtree": strconv.Itoa(os.Getpid()), "--columns": "NS",
+		"--diff": "old.json", "--watch": "2s",
 	}
 	for opt, placeholder := range documented {
 		if opt == "-h" || opt == "--help" || opt == "--version" {

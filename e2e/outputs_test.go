@@ -20,6 +20,7 @@ import (
 	"github.com/namespaces-of/namespaces_of/model"
 	"github.com/namespaces-of/namespaces_of/nsfs"
 	"github.com/namespaces-of/namespaces_of/nsjson"
+	"github.com/namespaces-of/namespaces_of/nsjson/schema"
 )
 
 // Acceptance 1 and 2: the JSON of a full scan (and of a deep scan) holds
@@ -216,8 +217,8 @@ func TestOutputsJSONSchemaRejectsBroken(t *testing.T) {
 				t.Fatalf("the document has no %q to break", c.old)
 			}
 			broken := strings.Replace(doc, c.old, c.new, 1)
-			if err := nsjson.ValidateSchema([]byte(broken)); err == nil {
-				t.Errorf("ValidateSchema accepts a document with %s", c.name)
+			if err := schema.Validate([]byte(broken)); err == nil {
+				t.Errorf("schema.Validate accepts a document with %s", c.name)
 			}
 		})
 	}

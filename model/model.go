@@ -2,6 +2,17 @@
 // found, how they nest, who is in them and what keeps them alive. It is
 // plain data: renderers read it without touching /proc, and it can be
 // serialised and rebuilt elsewhere.
+//
+// # Walks
+//
+// What a [View] shows, and in which order, is decided here once:
+// [Model.Forest] builds the trees, [Model.Select] adds the namespaces in
+// display order and by ID and the descendants within the view, and
+// [Model.Descendants] and [Model.DescendantHolders] say which namespaces an
+// ancestor keeps alive, and [Namespace.OwningUser] and
+// [Namespace.OwnerHidden] where a namespace hangs in the user hierarchy.
+// Renderers use these rather than walking the maps
+// themselves, so that every output format agrees.
 package model
 
 import (
@@ -19,6 +30,9 @@ type Model struct {
 	// Self is the scanning process's own user and PID namespace (zero
 	// when unknown); its tree is printed first.
 	SelfUser, SelfPID nsfs.ID
+	// ScannerPID is the scanning process's own PID (0 when unknown). It
+	// is a member like any other; comparisons of two scans leave it out.
+	ScannerPID int
 	// Skipped lists the processes whose namespaces could not be read.
 	Skipped []Skip
 	// Sources reports which discovery sources ran and which could not.
@@ -69,7 +83,8 @@ type Namespace struct {
 	Threads []Thread
 	// Holders are the other things that keep the namespace alive, or made
 	// discovery find it (open fds, bind mounts, *_for_children links,
-	// sockets, descendants).
+	// sockets, the kernel's list). Being an ancestor is derived when shown,
+	// by [Model.DescendantHolders], not stored by a scan.
 	Holders []Holder
 	// Workloads are the refs (see [Workload]) of the workloads whose
 	// processes, threads or holders are in the namespace, sorted.
@@ -91,7 +106,7 @@ const (
 	HolderBindMount    HolderKind = "bind-mount" // an nsfs bind mount
 	HolderPIDChildren  HolderKind = "pid_for_children"
 	HolderTimeChildren HolderKind = "time_for_children"
-	HolderDescendant   HolderKind = "descendant"  // parent or owner of another namespace
+	HolderDescendant   HolderKind = "descendant"  // parent or owner of another namespace; see [Model.DescendantHolders]
 	HolderKernelList   HolderKind = "kernel-list" // only the kernel's namespace list knows it
 )
 
@@ -107,7 +122,7 @@ type Holder struct {
 	Path string
 	// MountNS is the mount namespace a bind mount lives in.
 	MountNS nsfs.ID
-	// Of is the namespace a descendant holder stands for.
+	// Of is the namespace a [HolderDescendant] holder stands for.
 	Of nsfs.ID
 	// Workload is the ref of the workload whose engine made this holder
 	// (a netns bind mount named in the engine's state), "" if none.

@@ -55,7 +55,7 @@ type Node struct {
 //   - last, in the user hierarchy, the "invisible ancestor" pseudo node
 //     holding namespaces whose owner is not visible (omitted when empty).
 //
-// With v.Subtree set, the single tree rooted there is returned, or nothing
+// With [View.Subtree] set, the single tree rooted there is returned, or nothing
 // if that namespace is not in the model.
 func (m *Model) Forest(v View) []*Node {
 	children := map[nsfs.ID][]*Namespace{}
@@ -65,12 +65,12 @@ func (m *Model) Forest(v View) []*Node {
 			continue
 		}
 		up := ns.Parent
-		if v.Hierarchy == UserHierarchy && ns.Type != nsfs.User {
-			up = ns.Owner
-			if up.IsZero() {
+		if v.Hierarchy == UserHierarchy {
+			if ns.OwnerHidden() {
 				orphans = append(orphans, ns)
 				continue
 			}
+			up = ns.OwningUser()
 		}
 		if _, known := m.Namespaces[up]; up.IsZero() || !known {
 			roots = append(roots, ns)
@@ -138,30 +138,23 @@ func (m *Model) rootOf(id nsfs.ID) nsfs.ID {
 // sortSiblings puts non-user namespaces first by type then inode, then user
 // namespaces by inode.
 func sortSiblings(list []*Namespace) {
-	sort.Slice(list, func(i, j int) bool {
-		a, b := list[i], list[j]
+	slices.SortFunc(list, func(a, b *Namespace) int {
 		au, bu := a.Type == nsfs.User, b.Type == nsfs.User
-		if au != bu {
-			return bu
+		switch {
+		case au != bu:
+			if au {
+				return 1
+			}
+			return -1
+		case a.Type != b.Type:
+			return a.Type.Rank() - b.Type.Rank()
+		case a.ID.Less(b.ID):
+			return -1
+		case b.ID.Less(a.ID):
+			return 1
 		}
-		if a.Type != b.Type {
-			return a.Type.Rank() < b.Type.Rank()
-		}
-		return a.ID.Less(b.ID)
+		return 0
 	})
-}
-
-// Descendants returns the namespaces whose parent or owner is id, in
-// sibling order. Being an ancestor is itself a reason a namespace exists.
-func (m *Model) Descendants(id nsfs.ID) []*Namespace {
-	var out []*Namespace
-	for _, ns := range m.Namespaces {
-		if ns.Parent == id || ns.Owner == id {
-			out = append(out, ns)
-		}
-	}
-	sortSiblings(out)
-	return out
 }
 
 // Normalize sorts every member and holder list, so that the model (and

@@ -8,6 +8,7 @@ import (
 
 	"github.com/namespaces-of/namespaces_of/internal/nstest"
 	"github.com/namespaces-of/namespaces_of/model"
+	"github.com/namespaces-of/namespaces_of/nsjson/schema"
 )
 
 // TestWorkloadsRoundTrip: the workloads and every reference to them
@@ -19,7 +20,7 @@ func TestWorkloadsRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, filepath.Join("testdata", "workloads.golden.json"), buf.Bytes())
-	if err := ValidateSchema(buf.Bytes()); err != nil {
+	if err := schema.Validate(buf.Bytes()); err != nil {
 		t.Errorf("schema rejects the document: %v", err)
 	}
 	back, err := Decode(bytes.NewReader(buf.Bytes()))

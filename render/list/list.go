@@ -1,5 +1,5 @@
-// Package list renders a scan as a table with one row per namespace, in the
-// manner of lsns(8): aligned columns by default, or raw (single-space
+// Package list renders a scan as a table with one row per namespace (see
+// [Render]), in the manner of lsns(8): aligned columns by default, or raw (single-space
 // separated, escaped) for scripts.
 package list
 
@@ -8,7 +8,6 @@ import (
 	"io"
 	"os/user"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode"
@@ -105,7 +104,7 @@ func (c Column) Help() string {
 }
 
 // ParseColumns parses a comma-separated list of column names, in any case.
-// A list starting with "+" adds to DefaultColumns, as with lsns -o. An
+// A list starting with "+" adds to [DefaultColumns], as with lsns -o. An
 // unknown or empty name is an error that names it and lists the valid ones.
 func ParseColumns(spec string) ([]Column, error) {
 	var out []Column
@@ -145,7 +144,7 @@ func parseColumn(name string) (Column, error) {
 
 // Options say how to render the table.
 type Options struct {
-	// Columns to show, in order; nil means DefaultColumns.
+	// Columns to show, in order; nil means [DefaultColumns].
 	Columns []Column
 	// NoHeadings leaves out the heading line.
 	NoHeadings bool
@@ -153,13 +152,13 @@ type Options struct {
 	// values empty, and escapes spaces and backslashes (as \x20, \x5c) so
 	// that every line splits into the same number of fields.
 	Raw bool
-	// UserName maps a UID to a user name; nil means os/user, falling back
+	// UserName maps a UID to a user name; nil means [os/user], falling back
 	// to the number when the UID has no name.
 	UserName func(uid int) string
 }
 
 // Render writes one row per namespace of the view, by inode number (as
-// lsns sorts). Missing values are "-" when aligned and empty when raw.
+// lsns sorts; [model.Selection.ByID]). Missing values are "-" when aligned and empty when raw.
 func Render(w io.Writer, m *model.Model, v model.View, opts Options) error {
 	if m == nil {
 		return fmt.Errorf("list: nil model")
@@ -186,7 +185,7 @@ func Render(w io.Writer, m *model.Model, v model.View, opts Options) error {
 		}
 		rows = append(rows, head)
 	}
-	for _, ns := range namespaces(m, v) {
+	for _, ns := range m.Select(v).ByID() {
 		r := rowOf(m, ns, userName)
 		var cells []string
 		for _, c := range cols {
@@ -260,23 +259,6 @@ func escape(s string, raw bool) string {
 		i += size
 	}
 	return b.String()
-}
-
-// namespaces returns the view's namespaces by inode, then device.
-func namespaces(m *model.Model, v model.View) []*model.Namespace {
-	var out []*model.Namespace
-	var walk func([]*model.Node)
-	walk = func(nodes []*model.Node) {
-		for _, n := range nodes {
-			if n.NS != nil {
-				out = append(out, n.NS)
-			}
-			walk(n.Children)
-		}
-	}
-	walk(m.Forest(v))
-	sort.Slice(out, func(i, j int) bool { return out[i].ID.Less(out[j].ID) })
-	return out
 }
 
 // row holds what the cells of one namespace are made from.
@@ -353,10 +335,7 @@ func (r row) cell(c Column) string {
 			return inode(ns.Parent)
 		}
 	case Owner:
-		if ns.Type == nsfs.User {
-			return inode(ns.Parent)
-		}
-		return inode(ns.Owner)
+		return inode(ns.OwningUser())
 	case Holders:
 		return holders(ns.Holders)
 	case Path:
@@ -408,19 +387,12 @@ func inode(id nsfs.ID) string {
 	return strconv.FormatUint(id.Ino, 10)
 }
 
-// holders summarises holders as kind:count, kinds in the model's order.
+// holders summarises holders as kind:count, kinds in the model's order
+// ([model.CountHolders]).
 func holders(list []model.Holder) string {
-	var kinds []model.HolderKind
-	count := map[model.HolderKind]int{}
-	for _, h := range list {
-		if count[h.Kind] == 0 {
-			kinds = append(kinds, h.Kind)
-		}
-		count[h.Kind]++
-	}
 	var parts []string
-	for _, k := range kinds {
-		parts = append(parts, fmt.Sprintf("%s:%d", k, count[k]))
+	for _, c := range model.CountHolders(list) {
+		parts = append(parts, fmt.Sprintf("%s:%d", c.Kind, c.Count))
 	}
 	return strings.Join(parts, ",")
 }
