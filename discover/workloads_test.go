@@ -13,14 +13,7 @@ import (
 // namespace of a container, whose cgroup only 700's file shows (701's
 // says "/", so reading it would give it no workload).
 func TestWorkloadFactsOnePerNamespaceSet(t *testing.T) {
-	opts := Options{ProcRoot: "testdata/sharing/proc", Workloads: true, Workers: 1}
-	s, err := openScan(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.close)
-	s.nsfsDev = 4
-	s.chooseSources()
+	s := fixtureScan(t, Options{ProcRoot: "testdata/sharing/proc", Workloads: true, Workers: 1})
 	s.scanProcesses([]int{100, 102, 700, 701})
 	var src *workloadFacts
 	for _, p := range s.process {
