@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/namespaces-of/namespaces_of/filter"
 	"github.com/namespaces-of/namespaces_of/nsfs"
 	"github.com/namespaces-of/namespaces_of/render/list"
 )
@@ -51,23 +52,34 @@ type Config struct {
 	Help        bool          // -h, --help
 	Version     bool          // --version
 	Output      string        // tree, json, list or dot
-	Columns     []list.Column // --columns (list output)
-	NoHeadings  bool          // --no-headings (list output)
-	Raw         bool          // --raw (list output)
-	Containers  bool          // --containers
-	Container   []string      // --container=NAME|ID, in the given order
-	Diff        []string      // --diff files: one (compare with a new scan) or two
-	Watch       time.Duration // --watch interval, 0 if not watching
+	Columns     []list.Column // --columns, -o, --output-all (list output)
+	NoHeadings  bool          // --no-headings, -n (list output)
+	Raw         bool          // --raw, -r (list output)
+
+	// lsns's selections and display options.
+	Persistent  bool         // -P, --persistent: only namespaces no process or thread is in
+	Types       nsfs.TypeSet // -t, --type (repeatable): only these types; 0 if not given
+	TaskPIDs    []int        // -p, --task: only namespaces these processes are in
+	Filter      *filter.Expr // -Q, --filter, bound to the list columns
+	FilterText  string       // the expression as given
+	ListColumns bool         // -H, --list-columns
+	NoWrap      bool         // -W, --nowrap (list output)
+	NoTruncate  bool         // -u, --notruncate (list output; nothing is ever truncated)
+	Containers  bool         // --containers
+	Container   []string     // --container=NAME|ID, in the given order
+
+	Diff  []string      // --diff files: one (compare with a new scan) or two
+	Watch time.Duration // --watch interval, 0 if not watching
 }
 
 // wantsWorkloads reports whether the scan must say whose each namespace is:
-// --containers, --container, or a workload column.
+// --containers, --container, or a workload column shown or filtered on.
 func (c *Config) wantsWorkloads() bool {
 	if c.Containers || len(c.Container) > 0 {
 		return true
 	}
-	for _, col := range c.Columns {
-		if slices.Contains(list.WorkloadColumns, col) {
+	for _, col := range list.WorkloadColumns {
+		if wants(c, col) {
 			return true
 		}
 	}
@@ -101,14 +113,30 @@ func Parse(args []string) (*Config, error) {
 	fs.StringVar(&cfg.Color, "color", "auto", "")
 	fs.BoolVarP(&cfg.Verbose, "verbose", "v", false, "")
 	fs.BoolVarP(&cfg.Help, "help", "h", false, "")
-	fs.BoolVar(&cfg.Version, "version", false, "")
+	fs.BoolVarP(&cfg.Version, "version", "V", false, "")
 	fs.StringVar(&cfg.Output, "output", "tree", "")
 	var columns string
-	fs.StringVar(&columns, "columns", "", "")
+	fs.StringVarP(&columns, "columns", "o", "", "")
 	fs.BoolVar(&cfg.NoHeadings, "no-headings", false, "")
-	fs.BoolVar(&cfg.Raw, "raw", false, "")
+	fs.BoolVarP(&cfg.Raw, "raw", "r", false, "")
+
+	// lsns's options, with its letters and names.
+	var types, tasks []string
+	var outputAll, asList, asJSON, noheadings bool
+	fs.BoolVarP(&cfg.Persistent, "persistent", "P", false, "")
+	fs.StringArrayVarP(&types, "type", "t", nil, "")
+	fs.StringArrayVarP(&tasks, "task", "p", nil, "")
+	fs.StringVarP(&cfg.FilterText, "filter", "Q", "", "")
+	fs.BoolVar(&outputAll, "output-all", false, "")
+	fs.BoolVarP(&cfg.ListColumns, "list-columns", "H", false, "")
+	fs.BoolVarP(&cfg.NoTruncate, "notruncate", "u", false, "")
+	fs.BoolVarP(&cfg.NoWrap, "nowrap", "W", false, "")
+	fs.BoolVarP(&noheadings, "noheadings", "n", false, "")
+	fs.BoolVarP(&asList, "list", "l", false, "")
+	fs.BoolVarP(&asJSON, "json", "J", false, "")
 	fs.BoolVar(&cfg.Containers, "containers", false, "")
 	fs.StringArrayVar(&cfg.Container, "container", nil, "")
+
 	var watch string
 	fs.StringArrayVar(&cfg.Diff, "diff", nil, "")
 	fs.StringVar(&watch, "watch", "", "")
@@ -133,6 +161,48 @@ func Parse(args []string) (*Config, error) {
 	if cfg.Help || cfg.Version {
 		return cfg, nil
 	}
+	if err := outputShorthands(cfg, fs, asList, asJSON); err != nil {
+		return nil, err
+	}
+	cfg.NoHeadings = cfg.NoHeadings || noheadings
+	if cfg.ListColumns {
+		// Nothing else matters: the columns are listed as text, raw text
+		// or JSON.
+		if !slices.Contains(outputs, cfg.Output) {
+			return nil, usagef("--output: invalid value %q (want %s)", cfg.Output, strings.Join(outputs, ", "))
+		}
+		return cfg, nil
+	}
+	for _, name := range types {
+		t, ok := nsfs.ParseType(name)
+		if !ok {
+			return nil, usagef("--type: unknown namespace type %q (want one of %s)", name, strings.Join(nsfs.TypeNames(), ", "))
+		}
+		cfg.Types |= nsfs.NewTypeSet(t)
+	}
+	for _, a := range tasks {
+		pid, err := parsePID(a)
+		if err != nil {
+			return nil, usagef("--task: %v", err)
+		}
+		if !slices.Contains(cfg.TaskPIDs, pid) {
+			cfg.TaskPIDs = append(cfg.TaskPIDs, pid)
+		}
+	}
+	if fs.Changed("filter") {
+		e, err := filter.Parse(cfg.FilterText)
+		if err == nil {
+			err = e.Bind(list.Lookup)
+		}
+		if err != nil {
+			return nil, usagef("--filter %q: %v", cfg.FilterText, err)
+		}
+		cfg.Filter = e
+	}
+	if cfg.Persistent {
+		// Namespaces without processes are found only by the deep scan.
+		cfg.DeepScan = true
+	}
 
 	seen := map[int]bool{}
 	for _, a := range fs.Args() {
@@ -140,6 +210,14 @@ func Parse(args []string) (*Config, error) {
 		if err != nil {
 			return nil, err
 		}
+		if !seen[pid] {
+			seen[pid] = true
+			cfg.PIDs = append(cfg.PIDs, pid)
+		}
+	}
+	// --task PID scans as a PID argument does, and then shows only the
+	// namespaces PID is in.
+	for _, pid := range cfg.TaskPIDs {
 		if !seen[pid] {
 			seen[pid] = true
 			cfg.PIDs = append(cfg.PIDs, pid)
@@ -174,11 +252,17 @@ func Parse(args []string) (*Config, error) {
 		return nil, usagef("--output: invalid value %q (want %s)", cfg.Output, strings.Join(outputs, ", "))
 	}
 	if fs.Changed("columns") {
+		if outputAll {
+			return nil, usagef("--output-all cannot be combined with --columns")
+		}
 		cols, err := list.ParseColumns(columns)
 		if err != nil {
 			return nil, usagef("--columns: %v", err)
 		}
 		cfg.Columns = cols
+	}
+	if outputAll {
+		cfg.Columns = list.AllColumns()
 	}
 	if fs.Changed("watch") {
 		if cfg.Watch, err = parseInterval(watch); err != nil {
@@ -191,19 +275,38 @@ func Parse(args []string) (*Config, error) {
 	return cfg, validateChanges(cfg)
 }
 
+// outputShorthands applies lsns's -l (--output=list) and -J
+// (--output=json).
+func outputShorthands(cfg *Config, fs *pflag.FlagSet, asList, asJSON bool) error {
+	for _, s := range []struct {
+		set    bool
+		flag   string
+		output string
+	}{{asList, "-l/--list", "list"}, {asJSON, "-J/--json", "json"}} {
+		if !s.set {
+			continue
+		}
+		if (fs.Changed("output") || asList && asJSON) && cfg.Output != s.output {
+			return usagef("%s conflicts with --output=%s", s.flag, cfg.Output)
+		}
+		cfg.Output = s.output
+	}
+	return nil
+}
+
 // validate enforces the rules on combining options.
 func validate(cfg *Config, fs *pflag.FlagSet) error {
 	switch {
 	case len(cfg.PIDs) > 0 && (cfg.DeepScan || cfg.SearchTasks || cfg.SubtreePID != 0):
-		return usagef("PID arguments cannot be combined with --deep-scan, --search-tasks or --subtree")
+		return usagef("PID arguments and --task cannot be combined with --deep-scan, --persistent, --search-tasks or --subtree")
 	case fs.Changed("namespaces") && cfg.PIDNS:
 		return usagef("--namespaces cannot be combined with --pidns")
 	case cfg.AllPIDs && !cfg.PIDNS:
 		return usagef("--all-pids requires --pidns")
 	case cfg.NoPIDs && (cfg.ShowComm || cfg.AllPIDs):
 		return usagef("--no-pids cannot be combined with --show-comm or --all-pids")
-	case cfg.Output != "list" && (fs.Changed("columns") || cfg.NoHeadings || cfg.Raw):
-		return usagef("--columns, --no-headings and --raw require --output=list")
+	case cfg.Output != "list" && (cfg.Columns != nil || cfg.NoHeadings || cfg.Raw || cfg.NoWrap || cfg.NoTruncate):
+		return usagef("--columns, --output-all, --no-headings, --raw, --nowrap and --notruncate require --output=list (or -l)")
 	case len(cfg.Container) > 0 && (len(cfg.PIDs) > 0 || cfg.SubtreePID != 0 || cfg.DeepScan || cfg.SearchTasks):
 		return usagef("--container cannot be combined with PID arguments, --subtree, --deep-scan or --search-tasks")
 	}

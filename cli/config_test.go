@@ -48,6 +48,27 @@ func TestParseAccepts(t *testing.T) {
 		{[]string{"--watch"}, func(c *Config) bool { return c.Watch == time.Second }},
 		{[]string{"--watch=250ms", "--output=json", "1"}, func(c *Config) bool { return c.Watch == 250*time.Millisecond }},
 		{[]string{"--watch=1h", "--search-tasks", "-v"}, func(c *Config) bool { return c.Watch == time.Hour && c.SearchTasks }},
+		// lsns's options.
+		{[]string{"-V"}, func(c *Config) bool { return c.Version }},
+		{[]string{"-P"}, func(c *Config) bool { return c.Persistent && c.DeepScan }},
+		{[]string{"--persistent", "--pidns"}, func(c *Config) bool { return c.Persistent && c.PIDNS }},
+		{[]string{"-t", "net", "--type=uts", "-t", "net"}, func(c *Config) bool { return c.Types == nsfs.NewTypeSet(nsfs.Net, nsfs.UTS) }},
+		{[]string{"-p", "7", "--task=9", "7"}, func(c *Config) bool {
+			return slices.Equal(c.TaskPIDs, []int{7, 9}) && slices.Equal(c.PIDs, []int{7, 9})
+		}},
+		{[]string{"-Q", `TYPE == "net" && NPROCS == 0`}, func(c *Config) bool {
+			return c.Filter != nil && slices.Equal(c.Filter.Columns(), []string{"TYPE", "NPROCS"})
+		}},
+		{[]string{"-l", "-o", "NS,pns"}, func(c *Config) bool {
+			return c.Output == "list" && slices.Equal(c.Columns, []list.Column{list.NS, list.PNS})
+		}},
+		{[]string{"-l", "--output-all", "-u", "-W", "-n", "-r"}, func(c *Config) bool {
+			return slices.Equal(c.Columns, list.AllColumns()) && c.NoTruncate && c.NoWrap && c.NoHeadings && c.Raw
+		}},
+		{[]string{"--output=list", "-l", "--noheadings"}, func(c *Config) bool { return c.Output == "list" && c.NoHeadings }},
+		{[]string{"-J"}, func(c *Config) bool { return c.Output == "json" }},
+		{[]string{"-H", "-r"}, func(c *Config) bool { return c.ListColumns && c.Raw }},
+		{[]string{"-H", "-J", "1", "--deep-scan"}, func(c *Config) bool { return c.ListColumns && c.Output == "json" }},
 	}
 	for _, tt := range tests {
 		cfg, err := Parse(tt.args)
@@ -104,6 +125,22 @@ func TestParseRejects(t *testing.T) {
 		{[]string{"--diff=a", "--no-pids"}, "--no-pids"},
 		{[]string{"--diff=a", "--diff=b", "--deep-scan"}, "--deep-scan"},
 		{[]string{"--diff=a", "--diff=b", "5"}, "PID arguments"},
+		// lsns's options.
+		{[]string{"-t", "bogus"}, `"bogus"`},
+		{[]string{"-t", "net,uts"}, `"net,uts"`},
+		{[]string{"-p", "0"}, "--task"},
+		{[]string{"-p", "3", "-P"}, "--persistent"},
+		{[]string{"1", "--persistent"}, "--persistent"},
+		{[]string{"-Q", `NPROCS == 0)`}, "position 12"},
+		{[]string{"-Q", `BOGUS`}, `unknown column "BOGUS"`},
+		{[]string{"-Q", "TYPE == 'a\nb'"}, "position 9"},
+		{[]string{"-o", "NS"}, "--output=list"},
+		{[]string{"--output-all"}, "--output=list"},
+		{[]string{"-W"}, "--output=list"},
+		{[]string{"-l", "--output-all", "-o", "NS"}, "--output-all"},
+		{[]string{"-l", "--output=json"}, "-l/--list"},
+		{[]string{"-l", "-J"}, "conflicts"},
+		{[]string{"-H", "--output=xml"}, `"xml"`},
 	}
 	for _, tt := range tests {
 		_, err := Parse(tt.args)

@@ -186,7 +186,7 @@ func savedView(cfg *Config, env Env, saved model.View) (model.View, error) {
 	if err != nil {
 		return v, err
 	}
-	if given && v != saved {
+	if given && !sameView(v, saved) {
 		return v, usagef("--diff: --pidns, --namespaces and --subtree must match the view %s was saved with, or be left out", cfg.Diff[0])
 	}
 	return saved, nil
@@ -201,10 +201,16 @@ func filesView(cfg *Config, env Env, a, b model.View) (model.View, error) {
 		return v, err
 	}
 	a.Subtree, b.Subtree = nsfs.ID{}, nsfs.ID{}
-	if a != b {
+	if !sameView(a, b) {
 		return v, usagef("--diff: %s and %s were saved with different --pidns or --namespaces options; give the view to compare them in", cfg.Diff[0], cfg.Diff[1])
 	}
 	return a, nil
+}
+
+// sameView compares what a saved document records of a view (a display
+// filter is never saved).
+func sameView(a, b model.View) bool {
+	return a.Hierarchy == b.Hierarchy && a.Types == b.Types && a.Subtree == b.Subtree
 }
 
 // scanLike makes a new scan that finds what the saved scan could have

@@ -58,13 +58,19 @@ Options:
                           with every namespace, see docs/json.md); list (one
                           row per namespace, like lsns); dot (a Graphviz graph:
                           namespaces_of --output=dot | dot -Tsvg > ns.svg).
-      --columns=LIST      With --output=list: comma-separated columns among
+  -o, --columns=LIST      With --output=list: comma-separated columns among
                           NS, ID, TYPE, NPROCS, PID, PPID, USER, UID, COMMAND,
-                          PARENT, OWNER, HOLDERS, PATH, NSFS, CONTAINER,
-                          ENGINE, POD, UNIT (default: NS,TYPE,NPROCS,PID,USER,
-                          COMMAND, plus the last four with --containers).
-      --no-headings       With --output=list: no heading line.
-      --raw               With --output=list: unaligned, one space between
+                          COMM, PARENT, OWNER, PNS, ONS, HOLDERS, PATH, NSFS,
+                          NETNSID, CONTAINER, ENGINE, POD, UNIT (default:
+                          NS,TYPE,NPROCS,PID,USER,COMMAND, where COMMAND is
+                          the command name; named, COMMAND is the command
+                          line, as in lsns; --containers adds the last four).
+                          "+LIST" adds to the default columns. See
+                          --list-columns.
+      --output-all        With --output=list: every column.
+  -n, --no-headings       With --output=list: no heading line.
+      --noheadings        Same as --no-headings (lsns's spelling).
+  -r, --raw               With --output=list: unaligned, one space between
                           fields, empty for missing values.
       --diff=FILE         Compare the scan saved in FILE (by --output=json) with
                           a new scan made the same way, or, given twice, two
@@ -79,6 +85,28 @@ Options:
                           print each change as --diff does, after the time it
                           was seen, until SIGINT or SIGTERM (then exit 0).
                           --output=json gives one object per line.
+  -W, --nowrap            With --output=list: NSFS's mounts comma-separated
+                          (by default one per line).
+  -u, --notruncate        With --output=list: accepted for lsns; nothing is
+                          ever truncated.
+  -l, --list              Same as --output=list.
+  -J, --json              Same as --output=json (namespaces_of's document,
+                          not lsns's table).
+  -H, --list-columns      List the columns: name, type for --filter, meaning
+                          (as JSON with --output=json or -J, unaligned with
+                          --raw), and exit.
+  -Q, --filter=EXPR       Show only the namespaces for which EXPR, over the
+                          list columns, holds; lsns's syntax (scols-filter(5)):
+                          == != < <= > >= (eq ne lt le gt ge), =~ !~ with a
+                          regular expression, && || ! (and or not),
+                          parentheses, "strings", numbers, column names.
+                          && and || bind equally, left to right, as in lsns.
+                          E.g. 'TYPE == "net" && NPROCS == 0'.
+  -t, --type=TYPE         Show only namespaces of this type (repeatable).
+  -p, --task=PID          Show only the namespaces PID is in (repeatable).
+  -P, --persistent        Show only namespaces no process or thread is in,
+                          with what holds them (implies --deep-scan; add
+                          --holders for the tree): the leak hunt.
       --pidns             Show the PID namespace hierarchy instead.
       --search-tasks      Find namespaces through every thread
                           (/proc/PID/task/TID/ns), including namespaces that
@@ -88,14 +116,20 @@ Options:
   -v, --verbose           Say on stderr which discovery sources ran, and which
                           processes could not be inspected.
   -h, --help              Show this help and exit.
-      --version           Show the version and exit.
+  -V, --version           Show the version and exit.
 
-Rules: PID arguments cannot be combined with --deep-scan, --search-tasks or
---subtree; --namespaces cannot be combined with --pidns; --all-pids needs
---pidns; --no-pids cannot be combined with --show-comm or --all-pids;
---columns, --no-headings and --raw need --output=list; --container cannot be
-combined with PID arguments, --subtree, --deep-scan or --search-tasks. --pidns, --namespaces,
---subtree and PID arguments select what every output format shows.
+Rules: PID arguments and --task cannot be combined with --deep-scan,
+--persistent, --search-tasks or --subtree; --namespaces cannot be combined
+with --pidns; --all-pids needs --pidns; --no-pids cannot be combined with
+--show-comm or --all-pids; --columns, --output-all, --no-headings, --raw,
+--nowrap and --notruncate need --output=list; --container cannot be combined
+with PID arguments, --subtree, --deep-scan or --search-tasks. --pidns,
+--namespaces, --subtree and PID arguments select what every output format
+shows.
+--filter, --type, --task and --persistent select namespaces in every format:
+in the tree, DOT and JSON the ancestors of a selected namespace stay, marked
+as context ("(context)" in the tree, dashed in DOT, "context": true in
+JSON); the list shows only the selected ones.
 Options may come before or after PID arguments; "--" ends the options.
 
 --diff and --watch cannot be combined, write text or --output=json, and
@@ -112,6 +146,7 @@ one line on stderr says how many.
 Exit status: 0 success (--diff: nothing differs); 1 the scan or output
 failed; 2 bad options or arguments (unknown option, bad value, forbidden
 combination, bad PID, a --container that names nothing or is ambiguous, a
---diff file that cannot be read or is not a namespaces_of JSON document of a
-supported schema_version); 3 --diff found differences.
+--filter syntax error, whose position is given, a --diff file that cannot be
+read or is not a namespaces_of JSON document of a supported schema_version);
+3 --diff found differences.
 `

@@ -51,6 +51,11 @@ func Run(args []string, env Env) int {
 	case cfg.Version:
 		fmt.Fprintf(env.Stdout, "namespaces_of %s\n", Version)
 		return ExitOK
+	case cfg.ListColumns:
+		if err := list.RenderColumns(env.Stdout, list.ColumnsOptions{Raw: cfg.Raw, JSON: cfg.Output == "json"}); err != nil {
+			return fail(env, fmt.Errorf("writing output: %w", err))
+		}
+		return ExitOK
 	}
 	switch {
 	case len(cfg.Diff) > 0:
@@ -96,6 +101,8 @@ func Run(args []string, env Env) int {
 			return fail(env, fmt.Errorf("the namespace of PID %d vanished during the scan", cfg.SubtreePID))
 		}
 	}
+	addExtras(m, cfg, env)
+	view.Match = selection(m, cfg, listOptions(cfg))
 
 	out := bufio.NewWriterSize(env.Stdout, 64*1024)
 	err = render(out, m, view, cfg, env)
@@ -115,11 +122,7 @@ func render(w io.Writer, m *model.Model, view model.View, cfg *Config, env Env) 
 	case "json":
 		return nsjson.Encode(w, m, view)
 	case "list":
-		cols := cfg.Columns
-		if cols == nil && showWorkloads(cfg) {
-			cols = append(slices.Clone(list.DefaultColumns), list.WorkloadColumns...)
-		}
-		return list.Render(w, m, view, list.Options{Columns: cols, NoHeadings: cfg.NoHeadings, Raw: cfg.Raw})
+		return list.Render(w, m, view, listOptions(cfg))
 	case "dot":
 		return dot.Render(w, m, view)
 	}
@@ -159,8 +162,9 @@ func scanOptions(cfg *Config) discover.Options {
 
 		Workloads: cfg.wantsWorkloads(),
 	}
-	if cfg.Output == "json" || cfg.Output == "list" {
-		// Both show each process's command, parent and UID.
+	if cfg.Output == "json" || cfg.Output == "list" || cfg.Filter != nil {
+		// Both show each process's command, parent and UID, and a filter
+		// may test them.
 		opts.Status = true
 	}
 	if cfg.PIDNS {

@@ -300,7 +300,7 @@ func delta[T any](a, b []T, cmp func(T, T) int) Delta[T] {
 
 // inView returns the namespaces of m that v shows.
 func inView(m *model.Model, v model.View) map[nsfs.ID]*model.Namespace {
-	if v == (model.View{}) {
+	if v.Hierarchy == model.UserHierarchy && v.Whole() {
 		return m.Namespaces
 	}
 	out := map[nsfs.ID]*model.Namespace{}

@@ -472,6 +472,10 @@ var knownOptions = []string{
 	"--all-pids", "--color", "--deep-scan", "--help", "--holders", "--namespaces", "--no-color",
 	"--no-pids", "--output", "--pidns", "--search-tasks", "--show-comm", "--subtree", "--verbose",
 	"--version", "-h", "-v",
+	// lsns's (issue #11).
+	"--filter", "--type", "--task", "--persistent", "--list-columns", "--output-all", "--nowrap",
+	"--notruncate", "--noheadings", "--list", "--json", "-P", "-t", "-p", "-Q", "-H", "-W", "-u",
+	"-o", "-n", "-r", "-l", "-J", "-V",
 }
 
 // parserOptions lists the options defined in the CLI's flag set, read from
@@ -532,7 +536,7 @@ func TestHelp(t *testing.T) {
 	documented := map[string]string{} // option -> value placeholder
 	for _, m := range optRE.FindAllStringSubmatch(section, -1) {
 		if m[1] != "" {
-			documented[m[1]] = ""
+			documented[m[1]] = m[3]
 		}
 		documented[m[2]] = m[3]
 	}
@@ -559,6 +563,8 @@ func TestHelp(t *testing.T) {
 		"--color": "never", "--namespaces": "net", "--output": "tree",
 		"--subtree": strconv.Itoa(os.Getpid()), "--columns": "NS",
 		"--diff": "old.json", "--watch": "2s",
+		"--type": "net", "--task": strconv.Itoa(os.Getpid()), "--filter": "NS",
+		"-o": "NS", "-t": "net", "-p": strconv.Itoa(os.Getpid()), "-Q": "NS",
 	}
 	for opt, placeholder := range documented {
 		if opt == "-h" || opt == "--help" || opt == "--version" {

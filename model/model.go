@@ -58,6 +58,10 @@ type Namespace struct {
 	Type nsfs.Type
 	// NSID is the kernel's 64-bit namespace ID (NS_GET_ID); 0 if unknown.
 	NSID uint64
+	// NetNSID is, for a network namespace, the id the scanner's network
+	// namespace gives it (RTM_GETNSID); -1 when it has none assigned, nil
+	// when not read.
+	NetNSID *int32
 
 	// Parent is the parent user or PID namespace. Zero means this is a
 	// topmost visible namespace (the initial one, or one whose parent lies
@@ -131,12 +135,15 @@ type Holder struct {
 
 // Task is what the scan read about one process or thread.
 type Task struct {
-	ID     int    // PID or TID
-	TGID   int    // the process it belongs to
-	PPID   int    // parent process, 0 if unknown
-	UID    int    // real UID, -1 if unknown
-	Comm   string // command name, "" if not read
-	NStgid []int  // PIDs in each PID namespace, outermost first; nil if not read
+	ID   int    // PID or TID
+	TGID int    // the process it belongs to
+	PPID int    // parent process, 0 if unknown
+	UID  int    // real UID, -1 if unknown
+	Comm string // command name, "" if not read
+	// Cmdline is the command line, arguments joined by spaces; "" if not
+	// read or empty (kernel threads).
+	Cmdline string
+	NStgid  []int // PIDs in each PID namespace, outermost first; nil if not read
 }
 
 // Skip records a process whose namespaces could not be read.

@@ -27,6 +27,18 @@ type View struct {
 	// Subtree, when set, limits the view to the subtree rooted at this
 	// user (or PID) namespace.
 	Subtree nsfs.ID
+	// Match, when set, selects namespaces (a display filter such as
+	// --filter, --type, --persistent): a namespace it rejects is left out
+	// unless a selected namespace lies below it in the tree; then it stays,
+	// as context, in a Node marked Context.
+	Match func(*Namespace) bool
+}
+
+// Whole reports whether the view shows all of its hierarchy: every type,
+// no subtree, no Match. (A View holds a func, so it cannot be compared
+// with ==.)
+func (v View) Whole() bool {
+	return v.Types == 0 && v.Subtree.IsZero() && v.Match == nil
 }
 
 // Shows reports whether the view includes namespaces of type t.
@@ -43,7 +55,10 @@ func (v View) Shows(t nsfs.Type) bool {
 type Node struct {
 	NS        *Namespace
 	Invisible bool
-	Children  []*Node
+	// Context marks a namespace the view's Match rejected, kept because a
+	// selected namespace lies below it.
+	Context  bool
+	Children []*Node
 }
 
 // Forest returns the view's trees in display order:
@@ -93,7 +108,7 @@ func (m *Model) Forest(v View) []*Node {
 		if !ok || !v.Shows(ns.Type) {
 			return nil
 		}
-		return []*Node{build(ns)}
+		return v.prune([]*Node{build(ns)})
 	}
 	selfRoot := m.rootOf(m.SelfUser)
 	if v.Hierarchy == PIDHierarchy {
@@ -117,7 +132,29 @@ func (m *Model) Forest(v View) []*Node {
 		}
 		forest = append(forest, pseudo)
 	}
-	return forest
+	return v.prune(forest)
+}
+
+// prune applies v.Match: it drops the nodes with nothing selected at or
+// below them and marks the rejected ones that stay as context.
+func (v View) prune(nodes []*Node) []*Node {
+	if v.Match == nil {
+		return nodes
+	}
+	kept := nodes[:0]
+	for _, n := range nodes {
+		n.Children = v.prune(n.Children)
+		selected := n.NS != nil && v.Match(n.NS)
+		if !selected && len(n.Children) == 0 {
+			continue
+		}
+		n.Context = n.NS != nil && !selected
+		kept = append(kept, n)
+	}
+	if len(kept) == 0 {
+		return nil
+	}
+	return kept
 }
 
 // rootOf follows parents from id to the topmost namespace in the model.

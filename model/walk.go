@@ -19,6 +19,7 @@ type Selection struct {
 
 	shown       map[nsfs.ID]bool         // built on first use
 	descendants map[nsfs.ID][]*Namespace // built on first use
+	context     map[nsfs.ID]bool         // built on first use
 }
 
 // Select returns what v shows of m.
@@ -54,6 +55,25 @@ func (s *Selection) Shows(id nsfs.ID) bool {
 		}
 	}
 	return s.shown[id]
+}
+
+// Context reports whether the namespace id is shown only as context: the
+// view's Match rejected it, but a namespace it selected lies below it.
+func (s *Selection) Context(id nsfs.ID) bool {
+	if s.context == nil {
+		s.context = map[nsfs.ID]bool{}
+		var walk func([]*Node)
+		walk = func(nodes []*Node) {
+			for _, n := range nodes {
+				if n.Context {
+					s.context[n.NS.ID] = true
+				}
+				walk(n.Children)
+			}
+		}
+		walk(s.Forest)
+	}
+	return s.context[id]
 }
 
 // ByID returns the selected namespaces by inode, then device: the order

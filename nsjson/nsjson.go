@@ -106,7 +106,10 @@ type nsDoc struct {
 	Threads      []threadDoc `json:"threads"`
 	Holders      []holderDoc `json:"holders"`
 	Descendants  []ref       `json:"descendants"`
-	Workloads    *[]string   `json:"workloads,omitempty"`
+	// Context is set only for a namespace a display filter kept as the
+	// ancestor of a selected one.
+	Context   bool      `json:"context,omitempty"`
+	Workloads *[]string `json:"workloads,omitempty"`
 }
 
 type threadDoc struct {
@@ -212,6 +215,7 @@ func build(m *model.Model, v model.View) (*document, error) {
 			addWorkloadRefs(&d, sorted.Namespaces[orig.ID])
 		}
 		d.Descendants = refsByID(sel.Descendants(orig.ID))
+		d.Context = sel.Context(orig.ID)
 		doc.Namespaces = append(doc.Namespaces, d)
 	}
 	for _, t := range tasksOf(m, sorted, len(shown) == len(m.Namespaces)) {
@@ -305,8 +309,8 @@ func viewOf(v model.View) viewDoc {
 func roots(m *model.Model, v model.View, sel *model.Selection, h model.Hierarchy, t nsfs.Type) []ref {
 	out := []ref{}
 	whole := sel
-	if full := (model.View{Hierarchy: h}); v != full {
-		whole = m.Select(full)
+	if v.Hierarchy != h || !v.Whole() {
+		whole = m.Select(model.View{Hierarchy: h})
 	}
 	for _, ns := range whole.Namespaces {
 		if ns.Type == t && sel.Shows(ns.ID) && !sel.Shows(ns.Parent) {

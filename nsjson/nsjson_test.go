@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"maps"
 	"path/filepath"
 	"reflect"
@@ -483,8 +484,46 @@ func TestDecodeWithView(t *testing.T) {
 		if want.Types != 0 {
 			want.Types |= nsfs.NewTypeSet(nsfs.User)
 		}
-		if got != want {
+		if got.Hierarchy != want.Hierarchy || got.Types != want.Types || got.Subtree != want.Subtree || got.Match != nil {
 			t.Errorf("view %+v read back as %+v", v, got)
+		}
+	}
+}
+
+// A namespace a display filter keeps only as context says so; the others
+// carry no "context" key.
+func TestContext(t *testing.T) {
+	m := scenario()
+	out := encode(t, m, model.View{Match: func(ns *model.Namespace) bool { return ns.Type == nsfs.Net && len(ns.PIDs) == 0 }})
+	var doc struct {
+		Namespaces []map[string]any `json:"namespaces"`
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var context, selected []string
+	for _, ns := range doc.Namespaces {
+		name := fmt.Sprintf("%v %v", ns["type"], ns["inode"])
+		switch c, ok := ns["context"]; {
+		case !ok:
+			selected = append(selected, name)
+		case c == true:
+			context = append(context, name)
+		default:
+			t.Errorf("%s: context %v", name, c)
+		}
+	}
+	if len(selected) == 0 || len(context) == 0 {
+		t.Errorf("selected %v, context %v: want both", selected, context)
+	}
+	for _, name := range selected {
+		if !strings.HasPrefix(name, "net ") {
+			t.Errorf("%s selected", name)
+		}
+	}
+	for _, name := range context {
+		if !strings.HasPrefix(name, "user ") {
+			t.Errorf("%s kept as context", name)
 		}
 	}
 }

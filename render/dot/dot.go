@@ -85,9 +85,17 @@ func writeNode(b *strings.Builder, m *model.Model, n *model.Node, depth int) {
 	case n.NS.Type == nsfs.User:
 		fmt.Fprintf(b, "%ssubgraph \"cluster_%d_%d\" {\n", tab, n.NS.ID.Dev, n.NS.ID.Ino)
 		fmt.Fprintf(b, "%s\tlabel=\"\"; style=\"rounded,filled\"; color=\"goldenrod3\"; fillcolor=\"#fffbea\";\n", tab)
-		fmt.Fprintf(b, "%s\t%s [label=%s, class=\"user\", style=\"rounded,filled,bold\", fillcolor=\"#ffe27a\"];\n", tab, nodeID(n.NS.ID), label(m, n.NS))
+		if n.Context {
+			fmt.Fprintf(b, "%s\t%s [label=%s, class=\"user context\", style=\"rounded,dashed\", fontcolor=\"gray40\"];\n", tab, nodeID(n.NS.ID), label(m, n.NS))
+		} else {
+			fmt.Fprintf(b, "%s\t%s [label=%s, class=\"user\", style=\"rounded,filled,bold\", fillcolor=\"#ffe27a\"];\n", tab, nodeID(n.NS.ID), label(m, n.NS))
+		}
 	default:
-		fmt.Fprintf(b, "%s%s [label=%s, class=%q];\n", tab, nodeID(n.NS.ID), label(m, n.NS), n.NS.Type.String())
+		if n.Context {
+			fmt.Fprintf(b, "%s%s [label=%s, class=\"%s context\", style=dashed, fontcolor=\"gray40\"];\n", tab, nodeID(n.NS.ID), label(m, n.NS), n.NS.Type)
+		} else {
+			fmt.Fprintf(b, "%s%s [label=%s, class=%q];\n", tab, nodeID(n.NS.ID), label(m, n.NS), n.NS.Type.String())
+		}
 		for _, kid := range n.Children { // PID namespaces under --pidns
 			writeNode(b, m, kid, depth)
 		}

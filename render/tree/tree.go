@@ -21,7 +21,9 @@
 //     namespace shared by more than [model.MaxListedWorkloads];
 //   - with [Options].Holders, "held by ..." lines after the members, at the
 //     member indent; with [Options].Workloads too, a bind mount an engine
-//     made ends in ", made for <workload>".
+//     made ends in ", made for <workload>";
+//   - a namespace that a display filter ([model.View].Match) kept only as
+//     the ancestor of a selected one: its line alone, ending " (context)".
 //
 // # Text from other processes
 //
@@ -163,8 +165,11 @@ func (r *renderer) node(n *model.Node, level int) {
 			r.bw.WriteString(colorReset)
 		}
 		r.bw.WriteByte('\n')
-	} else if ns := n.NS; ns != nil {
-		r.head(ns, ind)
+	} else if ns := n.NS; n.Context {
+		// Kept by a display filter only to place what lies below it.
+		r.head(ns, ind, contextMark)
+	} else if ns != nil {
+		r.head(ns, ind, "")
 		if !r.opts.NoPIDs {
 			r.members(ns, ind+memberIndent)
 		}
@@ -184,8 +189,12 @@ func (r *renderer) node(n *model.Node, level int) {
 	}
 }
 
-// head writes the namespace's own line.
-func (r *renderer) head(ns *model.Namespace, ind int) {
+// contextMark ends the line of a namespace a display filter did not select
+// but kept as the ancestor of one it did.
+const contextMark = " (context)"
+
+// head writes the namespace's own line, ending with mark.
+func (r *renderer) head(ns *model.Namespace, ind int, mark string) {
 	user := ns.Type == nsfs.User
 	color := user && r.opts.Color
 	if color {
@@ -213,6 +222,7 @@ func (r *renderer) head(ns *model.Namespace, ind int) {
 	if color {
 		r.bw.WriteString(colorReset)
 	}
+	r.bw.WriteString(mark)
 	r.bw.WriteByte('\n')
 }
 
