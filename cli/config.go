@@ -51,7 +51,7 @@ type Config struct {
 	Verbose     bool          // -v, --verbose
 	Help        bool          // -h, --help
 	Version     bool          // --version
-	Output      string        // tree, json, list or dot
+	Output      string        // tree, json, list, dot or html
 	Columns     []list.Column // --columns, -o, --output-all (list output)
 	NoHeadings  bool          // --no-headings, -n (list output)
 	Raw         bool          // --raw, -r (list output)
@@ -87,7 +87,7 @@ func (c *Config) wantsWorkloads() bool {
 }
 
 // Output formats.
-var outputs = []string{"tree", "json", "list", "dot"}
+var outputs = []string{"tree", "json", "list", "dot", "html"}
 
 var negativeNumber = regexp.MustCompile(`^-[0-9]+$`)
 

@@ -57,7 +57,10 @@ Options:
       --output=FORMAT     Output format: tree (the default); json (one document
                           with every namespace, see docs/json.md); list (one
                           row per namespace, like lsns); dot (a Graphviz graph:
-                          namespaces_of --output=dot | dot -Tsvg > ns.svg).
+                          namespaces_of --output=dot | dot -Tsvg > ns.svg);
+                          html (one self-contained page to explore in a
+                          browser: namespaces_of --deep-scan --output=html >
+                          host.html).
   -o, --columns=LIST      With --output=list: comma-separated columns among
                           NS, ID, TYPE, NPROCS, PID, PPID, USER, UID, COMMAND,
                           COMM, PARENT, OWNER, PNS, ONS, HOLDERS, PATH, NSFS,

@@ -18,6 +18,7 @@ import (
 	"github.com/namespaces-of/namespaces_of/nsfs"
 	"github.com/namespaces-of/namespaces_of/nsjson"
 	"github.com/namespaces-of/namespaces_of/render/dot"
+	"github.com/namespaces-of/namespaces_of/render/html"
 	"github.com/namespaces-of/namespaces_of/render/list"
 	"github.com/namespaces-of/namespaces_of/render/tree"
 )
@@ -125,6 +126,8 @@ func render(w io.Writer, m *model.Model, view model.View, cfg *Config, env Env) 
 		return list.Render(w, m, view, listOptions(cfg))
 	case "dot":
 		return dot.Render(w, m, view)
+	case "html":
+		return html.Render(w, m, view)
 	}
 	return tree.Render(w, m, tree.Options{
 		View:      view,
@@ -162,8 +165,8 @@ func scanOptions(cfg *Config) discover.Options {
 
 		Workloads: cfg.wantsWorkloads(),
 	}
-	if cfg.Output == "json" || cfg.Output == "list" || cfg.Filter != nil {
-		// Both show each process's command, parent and UID, and a filter
+	if cfg.Output == "json" || cfg.Output == "list" || cfg.Output == "html" || cfg.Filter != nil {
+		// These show each process's command, parent and UID, and a filter
 		// may test them.
 		opts.Status = true
 	}
