@@ -44,6 +44,29 @@ type document struct {
 	Tasks         []taskDoc   `json:"tasks"`
 	Skipped       []skipDoc   `json:"skipped"`
 	Sources       []sourceDoc `json:"sources"`
+	// Workloads is present only when the scan attributed workloads
+	// (--containers); so are the namespaces' and holders' workload keys.
+	Workloads *[]workloadDoc `json:"workloads,omitempty"`
+}
+
+type workloadDoc struct {
+	Ref           string  `json:"ref"`
+	Engine        string  `json:"engine"`
+	ID            *string `json:"id"`
+	Name          *string `json:"name"`
+	Pod           *podDoc `json:"pod"`
+	ContainerName *string `json:"container_name"`
+	Unit          *string `json:"unit"`
+	Rootless      bool    `json:"rootless"`
+	OwnerUID      *int    `json:"owner_uid"`
+	OwnerUser     *string `json:"owner_user"`
+	PIDs          []int   `json:"pids"`
+}
+
+type podDoc struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	UID       string `json:"uid"`
 }
 
 type ref struct {
@@ -85,7 +108,8 @@ type nsDoc struct {
 	Descendants  []ref       `json:"descendants"`
 	// Context is set only for a namespace a display filter kept as the
 	// ancestor of a selected one.
-	Context bool `json:"context,omitempty"`
+	Context   bool      `json:"context,omitempty"`
+	Workloads *[]string `json:"workloads,omitempty"`
 }
 
 type threadDoc struct {
@@ -100,6 +124,8 @@ type holderDoc struct {
 	Path    *string `json:"path"`
 	MountNS *ref    `json:"mount_ns"`
 	Of      *ref    `json:"of"`
+	// Workload is present (a ref or null) only in documents with workloads.
+	Workload **string `json:"workload,omitempty"`
 }
 
 type taskDoc struct {
@@ -185,6 +211,9 @@ func build(m *model.Model, v model.View) (*document, error) {
 		if err != nil {
 			return nil, err
 		}
+		if m.WorkloadsScanned {
+			addWorkloadRefs(&d, sorted.Namespaces[orig.ID])
+		}
 		d.Descendants = refsByID(sel.Descendants(orig.ID))
 		d.Context = sel.Context(orig.ID)
 		doc.Namespaces = append(doc.Namespaces, d)
@@ -198,7 +227,55 @@ func build(m *model.Model, v model.View) (*document, error) {
 	for _, s := range m.Sources {
 		doc.Sources = append(doc.Sources, sourceDoc{Name: s.Name, Ran: s.Ran, Reason: nullString(s.Reason)})
 	}
+	if m.WorkloadsScanned {
+		doc.Workloads = workloadsOf(m, sorted, len(shown) == len(m.Namespaces))
+	}
 	return doc, nil
+}
+
+// addWorkloadRefs writes the namespace's and its holders' workload refs.
+func addWorkloadRefs(d *nsDoc, ns *model.Namespace) {
+	refs := append([]string{}, ns.Workloads...)
+	d.Workloads = &refs
+	for i := range d.Holders {
+		// Holders were written in ns.Holders' (sorted) order.
+		ref := nullString(ns.Holders[i].Workload)
+		d.Holders[i].Workload = &ref
+	}
+}
+
+// workloadsOf lists the workloads to write, by ref: all of them for an
+// unfiltered view, otherwise those the written namespaces refer to.
+func workloadsOf(m, written *model.Model, all bool) *[]workloadDoc {
+	named := map[string]bool{}
+	for _, ns := range written.Namespaces {
+		for _, r := range ns.Workloads {
+			named[r] = true
+		}
+	}
+	out := []workloadDoc{}
+	for _, w := range m.Workloads {
+		if !all && !named[w.Ref] {
+			continue
+		}
+		d := workloadDoc{
+			Ref:           w.Ref,
+			Engine:        w.Engine,
+			ID:            nullString(w.ID),
+			Name:          nullString(w.Name),
+			ContainerName: nullString(w.ContainerName),
+			Unit:          nullString(w.Unit),
+			Rootless:      w.Rootless,
+			OwnerUID:      nullInt(w.OwnerUID, -1),
+			OwnerUser:     nullString(w.OwnerUser),
+			PIDs:          append([]int{}, w.PIDs...),
+		}
+		if w.Pod != nil {
+			d.Pod = &podDoc{Namespace: w.Pod.Namespace, Name: w.Pod.Name, UID: w.Pod.UID}
+		}
+		out = append(out, d)
+	}
+	return &out
 }
 
 // refsByID returns references to list's namespaces, by inode.

@@ -15,18 +15,18 @@ import (
 // selection is what a request asks to see: the CLI's selections, taken
 // from query parameters.
 type selection struct {
-	deep, tasks, pidns bool
-	types              nsfs.TypeSet
+	deep, tasks, pidns, containers bool
+	types                          nsfs.TypeSet
 }
 
 // queryParams are the parameters /api/v1/scan and / accept, each with the
-// CLI option it stands for. `containers` and `filter` plug in here, as one
-// entry each, once the model knows workloads and the CLI has --filter;
-// until then they are unknown parameters like any other.
+// CLI option it stands for. `filter` (--filter) plugs in here as one more
+// entry; until then it is an unknown parameter like any other.
 var queryParams = map[string]func(sel *selection, value string) error{
-	"deep":  boolParam(func(s *selection) *bool { return &s.deep }),
-	"tasks": boolParam(func(s *selection) *bool { return &s.tasks }),
-	"pidns": boolParam(func(s *selection) *bool { return &s.pidns }),
+	"deep":       boolParam(func(s *selection) *bool { return &s.deep }),
+	"tasks":      boolParam(func(s *selection) *bool { return &s.tasks }),
+	"pidns":      boolParam(func(s *selection) *bool { return &s.pidns }),
+	"containers": boolParam(func(s *selection) *bool { return &s.containers }),
 	"types": func(s *selection, value string) error {
 		set, err := nsfs.ParseTypeSet(value)
 		if err != nil {
@@ -96,7 +96,7 @@ func knownParams() string {
 // scanOptions says what discovery must read for the JSON document of this
 // selection: what the CLI reads for --output=json with the same options.
 func (sel selection) scanOptions() discover.Options {
-	opts := discover.Options{Deep: sel.deep, Tasks: sel.tasks, Maps: !sel.pidns, Status: true}
+	opts := discover.Options{Deep: sel.deep, Tasks: sel.tasks, Maps: !sel.pidns, Status: true, Workloads: sel.containers}
 	if sel.pidns {
 		opts.Types = nsfs.NewTypeSet(nsfs.PID)
 	}
@@ -114,7 +114,7 @@ func (sel selection) view() model.View {
 // scanKey names the scan a selection needs: selections that differ only in
 // their view share one scan.
 func (sel selection) scanKey() string {
-	return fmt.Sprintf("json deep=%t tasks=%t pidns=%t", sel.deep, sel.tasks, sel.pidns)
+	return fmt.Sprintf("json deep=%t tasks=%t pidns=%t containers=%t", sel.deep, sel.tasks, sel.pidns, sel.containers)
 }
 
 // String names the whole selection, for caches of what is derived from a

@@ -110,9 +110,9 @@ func TestBadRequests(t *testing.T) {
 		status         int
 		msg            string
 	}{
-		{"GET", "/api/v1/scan?foo=1", 400, `unknown query parameter "foo" (known: deep, pidns, tasks, types)`},
-		{"GET", "/api/v1/scan?filter=net", 400, `unknown query parameter "filter" (known: deep, pidns, tasks, types)`},
-		{"GET", "/api/v1/scan?containers", 400, `unknown query parameter "containers" (known: deep, pidns, tasks, types)`},
+		{"GET", "/api/v1/scan?foo=1", 400, `unknown query parameter "foo" (known: containers, deep, pidns, tasks, types)`},
+		{"GET", "/api/v1/scan?filter=net", 400, `unknown query parameter "filter" (known: containers, deep, pidns, tasks, types)`},
+		{"GET", "/api/v1/scan?containers=yes", 400, `query parameter "containers": invalid value "yes" (want true or false)`},
 		{"GET", "/api/v1/scan?deep=maybe", 400, `query parameter "deep": invalid value "maybe" (want true or false)`},
 		{"GET", "/api/v1/scan?deep=1&deep=0", 400, `query parameter "deep" given more than once`},
 		{"GET", "/api/v1/scan?types=net,bogus", 400, `query parameter "types": unknown namespace type "bogus" (known: cgroup,ipc,mnt,net,pid,time,user,uts)`},
