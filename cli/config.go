@@ -17,6 +17,7 @@ import (
 	"github.com/namespaces-of/namespaces_of/filter"
 	"github.com/namespaces-of/namespaces_of/nsfs"
 	"github.com/namespaces-of/namespaces_of/render/list"
+	"github.com/namespaces-of/namespaces_of/serve"
 )
 
 // Exit statuses.
@@ -70,6 +71,10 @@ type Config struct {
 
 	Diff  []string      // --diff files: one (compare with a new scan) or two
 	Watch time.Duration // --watch interval, 0 if not watching
+	// Serve is the listen address of --serve ("" without it);
+	// ScanInterval the minimum time between two scans (--scan-interval).
+	Serve        string
+	ScanInterval time.Duration
 }
 
 // wantsWorkloads reports whether the scan must say whose each namespace is:
@@ -141,6 +146,9 @@ func Parse(args []string) (*Config, error) {
 	fs.StringArrayVar(&cfg.Diff, "diff", nil, "")
 	fs.StringVar(&watch, "watch", "", "")
 	fs.Lookup("watch").NoOptDefVal = defaultWatch
+	fs.StringVar(&cfg.Serve, "serve", "", "")
+	fs.Lookup("serve").NoOptDefVal = serve.DefaultAddr
+	fs.DurationVar(&cfg.ScanInterval, "scan-interval", serve.DefaultInterval, "")
 
 	// "-5" would otherwise be taken for a cluster of short options.
 	for _, a := range args {
@@ -160,6 +168,9 @@ func Parse(args []string) (*Config, error) {
 	}
 	if cfg.Help || cfg.Version {
 		return cfg, nil
+	}
+	if fs.Changed("serve") || fs.Changed("scan-interval") {
+		return cfg, validateServe(cfg, fs)
 	}
 	if err := outputShorthands(cfg, fs, asList, asJSON); err != nil {
 		return nil, err

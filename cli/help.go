@@ -114,6 +114,17 @@ Options:
       --search-tasks      Find namespaces through every thread
                           (/proc/PID/task/TID/ns), including namespaces that
                           only non-leader threads are in; members are TIDs.
+      --serve[=ADDR]      Run as a read-only HTTP service on ADDR (HOST:PORT;
+                          default 127.0.0.1:9743, loopback only; other
+                          addresses only when given): / (page), /api/v1/scan
+                          (the JSON document; query parameters deep, tasks,
+                          pidns, containers, types), /metrics (Prometheus),
+                          /healthz. Logs JSON lines on stderr; stops on
+                          SIGTERM or SIGINT.
+      --scan-interval=DURATION
+                          With --serve: the minimum time between two scans
+                          of the same kind (default 10s); requests in between
+                          share the last result.
       --show-comm         List members one per line with their command name.
       --subtree=PID       Show only the subtree rooted at PID's namespace.
   -v, --verbose           Say on stderr which discovery sources ran, and which
@@ -126,9 +137,9 @@ Rules: PID arguments and --task cannot be combined with --deep-scan,
 with --pidns; --all-pids needs --pidns; --no-pids cannot be combined with
 --show-comm or --all-pids; --columns, --output-all, --no-headings, --raw,
 --nowrap and --notruncate need --output=list; --container cannot be combined
-with PID arguments, --subtree, --deep-scan or --search-tasks. --pidns,
---namespaces, --subtree and PID arguments select what every output format
-shows.
+with PID arguments, --subtree, --deep-scan or --search-tasks; --serve takes
+no other option but --scan-interval and -v. --pidns, --namespaces, --subtree
+and PID arguments select what every output format shows.
 --filter, --type, --task and --persistent select namespaces in every format:
 in the tree, DOT and JSON the ancestors of a selected namespace stay, marked
 as context ("(context)" in the tree, dashed in DOT, "context": true in

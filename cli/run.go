@@ -57,6 +57,8 @@ func Run(args []string, env Env) int {
 			return fail(env, fmt.Errorf("writing output: %w", err))
 		}
 		return ExitOK
+	case cfg.Serve != "":
+		return runServe(cfg, env)
 	}
 	switch {
 	case len(cfg.Diff) > 0:
