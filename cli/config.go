@@ -17,6 +17,7 @@ import (
 	"github.com/namespaces-of/namespaces_of/filter"
 	"github.com/namespaces-of/namespaces_of/nsfs"
 	"github.com/namespaces-of/namespaces_of/render/list"
+	"github.com/namespaces-of/namespaces_of/serve"
 )
 
 // Exit statuses.
@@ -51,26 +52,47 @@ type Config struct {
 	Verbose     bool          // -v, --verbose
 	Help        bool          // -h, --help
 	Version     bool          // --version
-	Output      string        // tree, json, list or dot
+	Output      string        // tree, json, list, dot or html
 	Columns     []list.Column // --columns, -o, --output-all (list output)
 	NoHeadings  bool          // --no-headings, -n (list output)
 	Raw         bool          // --raw, -r (list output)
 
 	// lsns's selections and display options.
-	Persistent  bool          // -P, --persistent: only namespaces no process or thread is in
-	Types       nsfs.TypeSet  // -t, --type (repeatable): only these types; 0 if not given
-	TaskPIDs    []int         // -p, --task: only namespaces these processes are in
-	Filter      *filter.Expr  // -Q, --filter, bound to the list columns
-	FilterText  string        // the expression as given
-	ListColumns bool          // -H, --list-columns
-	NoWrap      bool          // -W, --nowrap (list output)
-	NoTruncate  bool          // -u, --notruncate (list output; nothing is ever truncated)
-	Diff        []string      // --diff files: one (compare with a new scan) or two
-	Watch       time.Duration // --watch interval, 0 if not watching
+	Persistent  bool         // -P, --persistent: only namespaces no process or thread is in
+	Types       nsfs.TypeSet // -t, --type (repeatable): only these types; 0 if not given
+	TaskPIDs    []int        // -p, --task: only namespaces these processes are in
+	Filter      *filter.Expr // -Q, --filter, bound to the list columns
+	FilterText  string       // the expression as given
+	ListColumns bool         // -H, --list-columns
+	NoWrap      bool         // -W, --nowrap (list output)
+	NoTruncate  bool         // -u, --notruncate (list output; nothing is ever truncated)
+	Containers  bool         // --containers
+	Container   []string     // --container=NAME|ID, in the given order
+
+	Diff  []string      // --diff files: one (compare with a new scan) or two
+	Watch time.Duration // --watch interval, 0 if not watching
+	// Serve is the listen address of --serve ("" without it);
+	// ScanInterval the minimum time between two scans (--scan-interval).
+	Serve        string
+	ScanInterval time.Duration
+}
+
+// wantsWorkloads reports whether the scan must say whose each namespace is:
+// --containers, --container, or a workload column shown or filtered on.
+func (c *Config) wantsWorkloads() bool {
+	if c.Containers || len(c.Container) > 0 {
+		return true
+	}
+	for _, col := range list.WorkloadColumns {
+		if wants(c, col) {
+			return true
+		}
+	}
+	return false
 }
 
 // Output formats.
-var outputs = []string{"tree", "json", "list", "dot"}
+var outputs = []string{"tree", "json", "list", "dot", "html"}
 
 var negativeNumber = regexp.MustCompile(`^-[0-9]+$`)
 
@@ -117,10 +139,16 @@ func Parse(args []string) (*Config, error) {
 	fs.BoolVarP(&noheadings, "noheadings", "n", false, "")
 	fs.BoolVarP(&asList, "list", "l", false, "")
 	fs.BoolVarP(&asJSON, "json", "J", false, "")
+	fs.BoolVar(&cfg.Containers, "containers", false, "")
+	fs.StringArrayVar(&cfg.Container, "container", nil, "")
+
 	var watch string
 	fs.StringArrayVar(&cfg.Diff, "diff", nil, "")
 	fs.StringVar(&watch, "watch", "", "")
 	fs.Lookup("watch").NoOptDefVal = defaultWatch
+	fs.StringVar(&cfg.Serve, "serve", "", "")
+	fs.Lookup("serve").NoOptDefVal = serve.DefaultAddr
+	fs.DurationVar(&cfg.ScanInterval, "scan-interval", serve.DefaultInterval, "")
 
 	// "-5" would otherwise be taken for a cluster of short options.
 	for _, a := range args {
@@ -140,6 +168,9 @@ func Parse(args []string) (*Config, error) {
 	}
 	if cfg.Help || cfg.Version {
 		return cfg, nil
+	}
+	if fs.Changed("serve") || fs.Changed("scan-interval") {
+		return cfg, validateServe(cfg, fs)
 	}
 	if err := outputShorthands(cfg, fs, asList, asJSON); err != nil {
 		return nil, err
@@ -287,6 +318,13 @@ func validate(cfg *Config, fs *pflag.FlagSet) error {
 		return usagef("--no-pids cannot be combined with --show-comm or --all-pids")
 	case cfg.Output != "list" && (cfg.Columns != nil || cfg.NoHeadings || cfg.Raw || cfg.NoWrap || cfg.NoTruncate):
 		return usagef("--columns, --output-all, --no-headings, --raw, --nowrap and --notruncate require --output=list (or -l)")
+	case len(cfg.Container) > 0 && (len(cfg.PIDs) > 0 || cfg.SubtreePID != 0 || cfg.DeepScan || cfg.SearchTasks):
+		return usagef("--container cannot be combined with PID arguments, --subtree, --deep-scan or --search-tasks")
+	}
+	for _, c := range cfg.Container {
+		if c == "" {
+			return usagef("--container: empty name or ID")
+		}
 	}
 	return nil
 }

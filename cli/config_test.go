@@ -36,6 +36,7 @@ func TestParseAccepts(t *testing.T) {
 			return c.Output == "list" && slices.Equal(c.Columns, []list.Column{list.NS, list.Type}) && c.Raw && c.NoHeadings
 		}},
 		{[]string{"--output", "json"}, func(c *Config) bool { return c.Output == "json" }},
+		{[]string{"--deep-scan", "--output=html"}, func(c *Config) bool { return c.Output == "html" && c.DeepScan }},
 		{[]string{"-h"}, func(c *Config) bool { return c.Help }},
 		{[]string{"--version", "abc"}, func(c *Config) bool { return c.Version }},
 		// --diff and --watch
@@ -103,6 +104,7 @@ func TestParseRejects(t *testing.T) {
 		{[]string{"--output=list", "--columns=NS,nope"}, `"nope"`},
 		{[]string{"--raw"}, "--output=list"},
 		{[]string{"--columns=NS"}, "--output=list"},
+		{[]string{"--output=html", "--no-headings"}, "--output=list"},
 		{[]string{"1", "--deep-scan"}, "PID arguments"},
 		{[]string{"1", "--search-tasks"}, "PID arguments"},
 		{[]string{"1", "--subtree=1"}, "PID arguments"},

@@ -35,6 +35,16 @@ Options:
                           alive by pid_for_children/time_for_children links,
                           open file descriptors, bind mounts, or non-leader
                           threads. Only namespace files are ever opened.
+      --containers        Say whose each namespace is: under each namespace
+                          the containers (docker, podman, containerd, CRI-O,
+                          runc, crun, LXC, systemd-nspawn), Kubernetes pods
+                          and systemd units whose processes are in it, read
+                          from cgroups, parent processes and engines' state
+                          files (never from a daemon). Adds the list columns
+                          CONTAINER, ENGINE, POD, UNIT and JSON "workloads".
+      --container=NAME    Show only the namespaces of this container, pod
+                          container or unit, by name or (prefix of) ID, and
+                          their ancestors; may be repeated.
       --holders           Under each namespace, list what keeps it alive
                           (fds, bind mounts, *_for_children links, threads;
                           for namespaces with nothing else, their descendants).
@@ -47,14 +57,19 @@ Options:
       --output=FORMAT     Output format: tree (the default); json (one document
                           with every namespace, see docs/json.md); list (one
                           row per namespace, like lsns); dot (a Graphviz graph:
-                          namespaces_of --output=dot | dot -Tsvg > ns.svg).
+                          namespaces_of --output=dot | dot -Tsvg > ns.svg);
+                          html (one self-contained page to explore in a
+                          browser: namespaces_of --deep-scan --output=html >
+                          host.html).
   -o, --columns=LIST      With --output=list: comma-separated columns among
                           NS, ID, TYPE, NPROCS, PID, PPID, USER, UID, COMMAND,
                           COMM, PARENT, OWNER, PNS, ONS, HOLDERS, PATH, NSFS,
-                          NETNSID (default: NS,TYPE,NPROCS,PID,USER,COMMAND,
-                          where COMMAND is the command name; named, COMMAND
-                          is the command line, as in lsns). "+LIST" adds to
-                          the default columns. See --list-columns.
+                          NETNSID, CONTAINER, ENGINE, POD, UNIT (default:
+                          NS,TYPE,NPROCS,PID,USER,COMMAND, where COMMAND is
+                          the command name; named, COMMAND is the command
+                          line, as in lsns; --containers adds the last four).
+                          "+LIST" adds to the default columns. See
+                          --list-columns.
       --output-all        With --output=list: every column.
   -n, --no-headings       With --output=list: no heading line.
       --noheadings        Same as --no-headings (lsns's spelling).
@@ -99,6 +114,17 @@ Options:
       --search-tasks      Find namespaces through every thread
                           (/proc/PID/task/TID/ns), including namespaces that
                           only non-leader threads are in; members are TIDs.
+      --serve[=ADDR]      Run as a read-only HTTP service on ADDR (HOST:PORT;
+                          default 127.0.0.1:9743, loopback only; other
+                          addresses only when given): / (page), /api/v1/scan
+                          (the JSON document; query parameters deep, tasks,
+                          pidns, containers, types), /metrics (Prometheus),
+                          /healthz. Logs JSON lines on stderr; stops on
+                          SIGTERM or SIGINT.
+      --scan-interval=DURATION
+                          With --serve: the minimum time between two scans
+                          of the same kind (default 10s); requests in between
+                          share the last result.
       --show-comm         List members one per line with their command name.
       --subtree=PID       Show only the subtree rooted at PID's namespace.
   -v, --verbose           Say on stderr which discovery sources ran, and which
@@ -110,8 +136,10 @@ Rules: PID arguments and --task cannot be combined with --deep-scan,
 --persistent, --search-tasks or --subtree; --namespaces cannot be combined
 with --pidns; --all-pids needs --pidns; --no-pids cannot be combined with
 --show-comm or --all-pids; --columns, --output-all, --no-headings, --raw,
---nowrap and --notruncate need --output=list. --pidns, --namespaces,
---subtree and PID arguments select what every output format shows.
+--nowrap and --notruncate need --output=list; --container cannot be combined
+with PID arguments, --subtree, --deep-scan or --search-tasks; --serve takes
+no other option but --scan-interval and -v. --pidns, --namespaces, --subtree
+and PID arguments select what every output format shows.
 --filter, --type, --task and --persistent select namespaces in every format:
 in the tree, DOT and JSON the ancestors of a selected namespace stay, marked
 as context ("(context)" in the tree, dashed in DOT, "context": true in
@@ -131,7 +159,8 @@ one line on stderr says how many.
 
 Exit status: 0 success (--diff: nothing differs); 1 the scan or output
 failed; 2 bad options or arguments (unknown option, bad value, forbidden
-combination, bad PID, a --filter syntax error, whose position is given, a
---diff file that cannot be read or is not a namespaces_of JSON document of
-a supported schema_version); 3 --diff found differences.
+combination, bad PID, a --container that names nothing or is ambiguous, a
+--filter syntax error, whose position is given, a --diff file that cannot be
+read or is not a namespaces_of JSON document of a supported schema_version);
+3 --diff found differences.
 `

@@ -18,6 +18,13 @@ func listOptions(cfg *Config) list.Options {
 		// As lsns: with --type net the default columns add NETNSID and NSFS.
 		opts.Columns = list.NetColumns
 	}
+	if cfg.Columns == nil && showWorkloads(cfg) {
+		base := list.DefaultColumns
+		if opts.Columns != nil {
+			base = opts.Columns
+		}
+		opts.Columns = append(slices.Clone(base), list.WorkloadColumns...)
+	}
 	return opts
 }
 

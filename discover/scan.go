@@ -40,6 +40,11 @@ type Options struct {
 	Workers int
 	// ProcRoot is where procfs is mounted; "" means /proc.
 	ProcRoot string
+	// Workloads says whose each namespace is: the containers, pods and
+	// systemd units of its processes (see package workload).
+	Workloads bool
+	// HostRoot is where engines' state files are looked for; "" means /.
+	HostRoot string
 }
 
 func (o *Options) procRoot() string {
@@ -177,6 +182,9 @@ func (s *scan) run() *model.Model {
 	}
 	s.m.Sources = s.reports()
 	s.m.Normalize()
+	if s.opts.Workloads {
+		s.attributeWorkloads()
+	}
 	return s.m
 }
 

@@ -531,8 +531,9 @@ func TestHelp(t *testing.T) {
 	}
 	section, _, _ = strings.Cut(section, "\n\n")
 	// Option lines: "  -v, --verbose   ..." or "      --color=WHEN   ...".
-	// An optional value is in brackets: "--watch[=INTERVAL]".
-	optRE := regexp.MustCompile(`(?m)^ {2,6}(?:(-[a-zA-Z]), )?(--[a-z][a-z0-9-]*)(?:\[?=([A-Z]+)\]?)?  `)
+	// An optional value is in brackets: "--watch[=INTERVAL]". A long option
+	// may stand alone on its line, its text on the next.
+	optRE := regexp.MustCompile(`(?m)^ {2,6}(?:(-[a-zA-Z]), )?(--[a-z][a-z0-9-]*)(?:\[?=([A-Z]+)\]?)?(?:  |$)`)
 	documented := map[string]string{} // option -> value placeholder
 	for _, m := range optRE.FindAllStringSubmatch(section, -1) {
 		if m[1] != "" {
@@ -565,6 +566,7 @@ func TestHelp(t *testing.T) {
 		"--diff": "old.json", "--watch": "2s",
 		"--type": "net", "--task": strconv.Itoa(os.Getpid()), "--filter": "NS",
 		"-o": "NS", "-t": "net", "-p": strconv.Itoa(os.Getpid()), "-Q": "NS",
+		"--serve": "127.0.0.1:0", "--scan-interval": "5s",
 	}
 	for opt, placeholder := range documented {
 		if opt == "-h" || opt == "--help" || opt == "--version" {

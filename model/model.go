@@ -37,6 +37,12 @@ type Model struct {
 	Skipped []Skip
 	// Sources reports which discovery sources ran and which could not.
 	Sources []SourceReport
+	// Workloads are the containers, pods and systemd units the scanned
+	// processes belong to, sorted by Ref; see [Workload]. Only filled when
+	// WorkloadsScanned.
+	Workloads []*Workload
+	// WorkloadsScanned says the scan attributed processes to workloads.
+	WorkloadsScanned bool
 	// Tool and Kernel describe where the scan ran (for JSON output).
 	ToolVersion, KernelRelease string
 }
@@ -84,6 +90,9 @@ type Namespace struct {
 	// sockets, the kernel's list). Being an ancestor is derived when shown,
 	// by [Model.DescendantHolders], not stored by a scan.
 	Holders []Holder
+	// Workloads are the refs (see [Workload]) of the workloads whose
+	// processes, threads or holders are in the namespace, sorted.
+	Workloads []string
 }
 
 // Thread is a task that is a member of a namespace.
@@ -119,6 +128,9 @@ type Holder struct {
 	MountNS nsfs.ID
 	// Of is the namespace a [HolderDescendant] holder stands for.
 	Of nsfs.ID
+	// Workload is the ref of the workload whose engine made this holder
+	// (a netns bind mount named in the engine's state), "" if none.
+	Workload string
 }
 
 // Task is what the scan read about one process or thread.

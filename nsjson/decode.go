@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 
 	"github.com/namespaces-of/namespaces_of/model"
 	"github.com/namespaces-of/namespaces_of/nsfs"
@@ -96,6 +97,30 @@ func decodeDocument(r io.Reader) (*model.Model, *document, error) {
 	for _, s := range doc.Sources {
 		m.Sources = append(m.Sources, model.SourceReport{Name: s.Name, Ran: s.Ran, Reason: deref(s.Reason, "")})
 	}
+	if doc.Workloads != nil {
+		m.WorkloadsScanned = true
+		for _, d := range *doc.Workloads {
+			w := &model.Workload{
+				Ref:           d.Ref,
+				Engine:        d.Engine,
+				ID:            deref(d.ID, ""),
+				Name:          deref(d.Name, ""),
+				ContainerName: deref(d.ContainerName, ""),
+				Unit:          deref(d.Unit, ""),
+				Rootless:      d.Rootless,
+				OwnerUID:      deref(d.OwnerUID, -1),
+				OwnerUser:     deref(d.OwnerUser, ""),
+			}
+			if len(d.PIDs) > 0 {
+				w.PIDs = d.PIDs
+			}
+			if d.Pod != nil {
+				w.Pod = &model.Pod{Namespace: d.Pod.Namespace, Name: d.Pod.Name, UID: d.Pod.UID}
+			}
+			m.Workloads = append(m.Workloads, w)
+		}
+		sort.Slice(m.Workloads, func(i, j int) bool { return m.Workloads[i].Ref < m.Workloads[j].Ref })
+	}
 	return m, &doc, nil
 }
 
@@ -128,14 +153,22 @@ func namespaceOf(d nsDoc) (*model.Namespace, error) {
 	for _, th := range d.Threads {
 		ns.Threads = append(ns.Threads, model.Thread{TID: th.TID, PID: th.PID})
 	}
+	if d.Workloads != nil && len(*d.Workloads) > 0 {
+		ns.Workloads = *d.Workloads
+	}
 	for _, h := range d.Holders {
+		var wl string
+		if h.Workload != nil {
+			wl = deref(*h.Workload, "")
+		}
 		ns.Holders = append(ns.Holders, model.Holder{
-			Kind:    model.HolderKind(h.Kind),
-			PID:     deref(h.PID, 0),
-			FD:      deref(h.FD, 0),
-			Path:    deref(h.Path, ""),
-			MountNS: idOf(h.MountNS),
-			Of:      idOf(h.Of),
+			Workload: wl,
+			Kind:     model.HolderKind(h.Kind),
+			PID:      deref(h.PID, 0),
+			FD:       deref(h.FD, 0),
+			Path:     deref(h.Path, ""),
+			MountNS:  idOf(h.MountNS),
+			Of:       idOf(h.Of),
 		})
 	}
 	return ns, nil

@@ -20,7 +20,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/namespaces-of/namespaces_of/model"
 	"github.com/namespaces-of/namespaces_of/nsfs"
@@ -44,6 +47,29 @@ type document struct {
 	Tasks         []taskDoc   `json:"tasks"`
 	Skipped       []skipDoc   `json:"skipped"`
 	Sources       []sourceDoc `json:"sources"`
+	// Workloads is present only when the scan attributed workloads
+	// (--containers); so are the namespaces' and holders' workload keys.
+	Workloads *[]workloadDoc `json:"workloads,omitempty"`
+}
+
+type workloadDoc struct {
+	Ref           string  `json:"ref"`
+	Engine        string  `json:"engine"`
+	ID            *string `json:"id"`
+	Name          *string `json:"name"`
+	Pod           *podDoc `json:"pod"`
+	ContainerName *string `json:"container_name"`
+	Unit          *string `json:"unit"`
+	Rootless      bool    `json:"rootless"`
+	OwnerUID      *int    `json:"owner_uid"`
+	OwnerUser     *string `json:"owner_user"`
+	PIDs          []int   `json:"pids"`
+}
+
+type podDoc struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	UID       string `json:"uid"`
 }
 
 type ref struct {
@@ -85,7 +111,8 @@ type nsDoc struct {
 	Descendants  []ref       `json:"descendants"`
 	// Context is set only for a namespace a display filter kept as the
 	// ancestor of a selected one.
-	Context bool `json:"context,omitempty"`
+	Context   bool      `json:"context,omitempty"`
+	Workloads *[]string `json:"workloads,omitempty"`
 }
 
 type threadDoc struct {
@@ -100,6 +127,8 @@ type holderDoc struct {
 	Path    *string `json:"path"`
 	MountNS *ref    `json:"mount_ns"`
 	Of      *ref    `json:"of"`
+	// Workload is present (a ref or null) only in documents with workloads.
+	Workload **string `json:"workload,omitempty"`
 }
 
 type taskDoc struct {
@@ -135,18 +164,76 @@ func Encode(w io.Writer, m *model.Model, v model.View) error {
 	if err != nil {
 		return err
 	}
-	var compact bytes.Buffer
-	enc := json.NewEncoder(&compact)
+	bw := bufio.NewWriterSize(w, 64*1024)
+	if err := writeDocument(bw, doc); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// streamAbove is how many elements a top-level list may have and still be
+// laid out whole; a longer one is written element by element. Every
+// element of the document's lists is wider than 24 columns on one line, so
+// a list of more than 3 is wider than [maxInline] and never goes on one
+// line: streaming it gives the same bytes.
+const streamAbove = 3
+
+// writeDocument writes doc exactly as indentTo lays out its compact
+// encoding, one top-level value at a time and the long lists (namespaces,
+// tasks) one element at a time, so that the compact text of the whole
+// document is never held in memory: at 10,000 processes that would be
+// megabytes more at the peak. The keys and their order come from the
+// document struct, as for encoding/json.
+func writeDocument(bw *bufio.Writer, doc *document) error {
+	var scratch bytes.Buffer
+	enc := json.NewEncoder(&scratch)
 	// Command names and paths are shown to people; < > & need no escaping.
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(doc); err != nil {
-		return fmt.Errorf("nsjson: %w", err)
+	compact := func(v any) ([]byte, error) {
+		scratch.Reset()
+		if err := enc.Encode(v); err != nil {
+			return nil, fmt.Errorf("nsjson: %w", err)
+		}
+		return bytes.TrimSuffix(scratch.Bytes(), []byte("\n")), nil
 	}
-	doc = nil // let the model's copy go before the laid-out text is made
-	bw := bufio.NewWriterSize(w, 64*1024)
-	indentTo(bw, bytes.TrimSuffix(compact.Bytes(), []byte("\n")))
-	bw.WriteByte('\n')
-	return bw.Flush()
+	rv := reflect.ValueOf(doc).Elem()
+	bw.WriteByte('{')
+	written := 0
+	for i := range rv.NumField() {
+		name, opts, _ := strings.Cut(rv.Type().Field(i).Tag.Get("json"), ",")
+		field := rv.Field(i)
+		if opts == "omitempty" && field.IsZero() {
+			continue
+		}
+		if written > 0 {
+			bw.WriteByte(',')
+		}
+		written++
+		bw.WriteString("\n  " + strconv.Quote(name) + ": ")
+		if field.Kind() != reflect.Slice || field.Len() <= streamAbove {
+			text, err := compact(field.Interface())
+			if err != nil {
+				return err
+			}
+			indentTo(bw, text, 1)
+			continue
+		}
+		bw.WriteByte('[')
+		for j := range field.Len() {
+			if j > 0 {
+				bw.WriteByte(',')
+			}
+			bw.WriteString("\n    ")
+			text, err := compact(field.Index(j).Interface())
+			if err != nil {
+				return err
+			}
+			indentTo(bw, text, 2)
+		}
+		bw.WriteString("\n  ]")
+	}
+	bw.WriteString("\n}\n")
+	return nil
 }
 
 func build(m *model.Model, v model.View) (*document, error) {
@@ -185,6 +272,9 @@ func build(m *model.Model, v model.View) (*document, error) {
 		if err != nil {
 			return nil, err
 		}
+		if m.WorkloadsScanned {
+			addWorkloadRefs(&d, sorted.Namespaces[orig.ID])
+		}
 		d.Descendants = refsByID(sel.Descendants(orig.ID))
 		d.Context = sel.Context(orig.ID)
 		doc.Namespaces = append(doc.Namespaces, d)
@@ -198,7 +288,55 @@ func build(m *model.Model, v model.View) (*document, error) {
 	for _, s := range m.Sources {
 		doc.Sources = append(doc.Sources, sourceDoc{Name: s.Name, Ran: s.Ran, Reason: nullString(s.Reason)})
 	}
+	if m.WorkloadsScanned {
+		doc.Workloads = workloadsOf(m, sorted, len(shown) == len(m.Namespaces))
+	}
 	return doc, nil
+}
+
+// addWorkloadRefs writes the namespace's and its holders' workload refs.
+func addWorkloadRefs(d *nsDoc, ns *model.Namespace) {
+	refs := append([]string{}, ns.Workloads...)
+	d.Workloads = &refs
+	for i := range d.Holders {
+		// Holders were written in ns.Holders' (sorted) order.
+		ref := nullString(ns.Holders[i].Workload)
+		d.Holders[i].Workload = &ref
+	}
+}
+
+// workloadsOf lists the workloads to write, by ref: all of them for an
+// unfiltered view, otherwise those the written namespaces refer to.
+func workloadsOf(m, written *model.Model, all bool) *[]workloadDoc {
+	named := map[string]bool{}
+	for _, ns := range written.Namespaces {
+		for _, r := range ns.Workloads {
+			named[r] = true
+		}
+	}
+	out := []workloadDoc{}
+	for _, w := range m.Workloads {
+		if !all && !named[w.Ref] {
+			continue
+		}
+		d := workloadDoc{
+			Ref:           w.Ref,
+			Engine:        w.Engine,
+			ID:            nullString(w.ID),
+			Name:          nullString(w.Name),
+			ContainerName: nullString(w.ContainerName),
+			Unit:          nullString(w.Unit),
+			Rootless:      w.Rootless,
+			OwnerUID:      nullInt(w.OwnerUID, -1),
+			OwnerUser:     nullString(w.OwnerUser),
+			PIDs:          append([]int{}, w.PIDs...),
+		}
+		if w.Pod != nil {
+			d.Pod = &podDoc{Namespace: w.Pod.Namespace, Name: w.Pod.Name, UID: w.Pod.UID}
+		}
+		out = append(out, d)
+	}
+	return &out
 }
 
 // refsByID returns references to list's namespaces, by inode.

@@ -53,6 +53,7 @@ var allModes = []mode{
 	{"deep-scan", "tool", []string{"--deep-scan"}},
 	{"search-tasks", "tool", []string{"--search-tasks"}},
 	{"json", "tool", []string{"--output=json"}},
+	{"containers", "tool", []string{"--containers"}},
 	// The list and what issue #11 added to it: none of these is in the
 	// default mode set; name them with -modes.
 	{"list", "tool", []string{"--output=list"}},

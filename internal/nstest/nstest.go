@@ -399,3 +399,18 @@ func NewUserNS(flags uintptr) *syscall.SysProcAttr {
 func IDMap(uid int) []syscall.SysProcIDMap {
 	return []syscall.SysProcIDMap{{ContainerID: 0, HostID: uid, Size: 1}}
 }
+
+// Program returns the path of a program a test needs. Without it the test
+// is skipped, except in CI (CI set), whose scripts install it: there its
+// absence fails the test.
+func Program(t testing.TB, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is not installed; CI installs it (.ci/run, .ci/serve)", name)
+		}
+		t.Skipf("%s is not installed", name)
+	}
+	return path
+}

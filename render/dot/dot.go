@@ -49,7 +49,7 @@ func Render(w io.Writer, m *model.Model, v model.View) error {
 	var b strings.Builder
 	b.WriteString(header)
 	for _, n := range sel.Forest {
-		writeNode(&b, n, 1)
+		writeNode(&b, m, n, 1)
 	}
 	for _, ns := range sel.Namespaces {
 		if ns.Type.Hierarchical() && sel.Shows(ns.Parent) {
@@ -75,7 +75,7 @@ const invisibleID = `"invisible"`
 
 // writeNode writes a forest node: a user namespace as a cluster around its
 // node and its children, anything else as a plain node.
-func writeNode(b *strings.Builder, n *model.Node, depth int) {
+func writeNode(b *strings.Builder, m *model.Model, n *model.Node, depth int) {
 	tab := strings.Repeat("\t", depth)
 	switch {
 	case n.Invisible:
@@ -86,23 +86,23 @@ func writeNode(b *strings.Builder, n *model.Node, depth int) {
 		fmt.Fprintf(b, "%ssubgraph \"cluster_%d_%d\" {\n", tab, n.NS.ID.Dev, n.NS.ID.Ino)
 		fmt.Fprintf(b, "%s\tlabel=\"\"; style=\"rounded,filled\"; color=\"goldenrod3\"; fillcolor=\"#fffbea\";\n", tab)
 		if n.Context {
-			fmt.Fprintf(b, "%s\t%s [label=%s, class=\"user context\", style=\"rounded,dashed\", fontcolor=\"gray40\"];\n", tab, nodeID(n.NS.ID), label(n.NS))
+			fmt.Fprintf(b, "%s\t%s [label=%s, class=\"user context\", style=\"rounded,dashed\", fontcolor=\"gray40\"];\n", tab, nodeID(n.NS.ID), label(m, n.NS))
 		} else {
-			fmt.Fprintf(b, "%s\t%s [label=%s, class=\"user\", style=\"rounded,filled,bold\", fillcolor=\"#ffe27a\"];\n", tab, nodeID(n.NS.ID), label(n.NS))
+			fmt.Fprintf(b, "%s\t%s [label=%s, class=\"user\", style=\"rounded,filled,bold\", fillcolor=\"#ffe27a\"];\n", tab, nodeID(n.NS.ID), label(m, n.NS))
 		}
 	default:
 		if n.Context {
-			fmt.Fprintf(b, "%s%s [label=%s, class=\"%s context\", style=dashed, fontcolor=\"gray40\"];\n", tab, nodeID(n.NS.ID), label(n.NS), n.NS.Type)
+			fmt.Fprintf(b, "%s%s [label=%s, class=\"%s context\", style=dashed, fontcolor=\"gray40\"];\n", tab, nodeID(n.NS.ID), label(m, n.NS), n.NS.Type)
 		} else {
-			fmt.Fprintf(b, "%s%s [label=%s, class=%q];\n", tab, nodeID(n.NS.ID), label(n.NS), n.NS.Type.String())
+			fmt.Fprintf(b, "%s%s [label=%s, class=%q];\n", tab, nodeID(n.NS.ID), label(m, n.NS), n.NS.Type.String())
 		}
 		for _, kid := range n.Children { // PID namespaces under --pidns
-			writeNode(b, kid, depth)
+			writeNode(b, m, kid, depth)
 		}
 		return
 	}
 	for _, kid := range n.Children {
-		writeNode(b, kid, depth+1)
+		writeNode(b, m, kid, depth+1)
 	}
 	fmt.Fprintf(b, "%s}\n", tab)
 }
@@ -111,7 +111,7 @@ func nodeID(id nsfs.ID) string { return fmt.Sprintf("\"ns_%d_%d\"", id.Dev, id.I
 
 // label is "type inode", the creator of a user namespace, the member count,
 // and what else holds the namespace.
-func label(ns *model.Namespace) string {
+func label(m *model.Model, ns *model.Namespace) string {
 	lines := []string{fmt.Sprintf("%s %d", ns.Type, ns.ID.Ino)}
 	if ns.Type == nsfs.User && ns.CreatorUID >= 0 {
 		lines = append(lines, fmt.Sprintf("creator UID %d", ns.CreatorUID))
@@ -138,6 +138,9 @@ func label(ns *model.Namespace) string {
 	for i, l := range lines {
 		lines[i] = escape(l)
 	}
+	// Workload labels are escaped piece by piece (escape is idempotent
+	// only on text without backslashes).
+	lines = append(lines, m.WorkloadLines(ns, escape)...)
 	return `"` + strings.Join(lines, `\n`) + `"`
 }
 

@@ -25,24 +25,28 @@ type Column int
 
 // The columns, in the order --help lists them.
 const (
-	NS      Column = iota // inode number
-	ID                    // kernel namespace ID (NS_GET_ID)
-	Type                  // namespace type
-	NProcs                // number of member processes
-	PID                   // lowest member PID
-	PPID                  // parent of PID
-	User                  // user name of PID
-	UID                   // UID of PID
-	Command               // command line of PID (lsns's COMMAND)
-	Comm                  // command name of PID
-	Parent                // parent namespace (user and pid)
-	Owner                 // owning user namespace
-	PNS                   // lsns's PNS: Parent, 0 when none
-	ONS                   // lsns's ONS: Owner, 0 when none
-	Holders               // what else keeps it alive
-	Path                  // a path that opens the namespace
-	NSFS                  // nsfs bind mounts
-	NetNSID               // the id a net namespace has in ours (RTM_GETNSID)
+	NS        Column = iota // inode number
+	ID                      // kernel namespace ID (NS_GET_ID)
+	Type                    // namespace type
+	NProcs                  // number of member processes
+	PID                     // lowest member PID
+	PPID                    // parent of PID
+	User                    // user name of PID
+	UID                     // UID of PID
+	Command                 // command line of PID (lsns's COMMAND)
+	Comm                    // command name of PID
+	Parent                  // parent namespace (user and pid)
+	Owner                   // owning user namespace
+	PNS                     // lsns's PNS: Parent, 0 when none
+	ONS                     // lsns's ONS: Owner, 0 when none
+	Holders                 // what else keeps it alive
+	Path                    // a path that opens the namespace
+	NSFS                    // nsfs bind mounts
+	NetNSID                 // the id a net namespace has in ours (RTM_GETNSID)
+	Container               // containers whose processes are in it
+	Engine                  // their engines
+	Pod                     // their Kubernetes pods
+	Unit                    // systemd units whose processes are in it
 	// defaultCommand is the command name under the heading COMMAND: the
 	// default columns have always shown it so, and scripts depend on it.
 	// It has no name of its own (naming COMMAND gives the command line).
@@ -76,8 +80,15 @@ var columns = [numColumns]columnInfo{
 	Path:           {"PATH", "path to the namespace", false, filter.String, false},
 	NSFS:           {"NSFS", "nsfs bind mounts of the namespace (one per line unless --nowrap)", false, filter.String, false},
 	NetNSID:        {"NETNSID", "namespace ID as used by network subsystem (RTM_GETNSID)", true, filter.String, false},
+	Container:      {"CONTAINER", "containers in it: name, else short ID (comma-separated; a count beyond 8)", false, filter.String, false},
+	Engine:         {"ENGINE", "engines of those containers (comma-separated)", false, filter.String, false},
+	Pod:            {"POD", "Kubernetes pods in it, as namespace/name", false, filter.String, false},
+	Unit:           {"UNIT", "systemd services and scopes in it (a count beyond 8)", false, filter.String, false},
 	defaultCommand: {"COMMAND", "command name of PID", false, filter.String, true},
 }
+
+// WorkloadColumns are the columns that need workload attribution.
+var WorkloadColumns = []Column{Container, Engine, Pod, Unit}
 
 // DefaultColumns are the columns shown without --columns: lsns's, with
 // the command name (not line) under COMMAND, as namespaces_of always had.
@@ -524,6 +535,8 @@ func (r row) cell(c Column) string {
 		return r.holders()
 	case Path:
 		return r.path()
+	case Container, Engine, Pod, Unit:
+		return r.workloadCell(c)
 	case NSFS:
 		var paths []string
 		for _, h := range ns.Holders {
@@ -640,4 +653,43 @@ func systemUserName() func(int) string {
 		cache[uid] = name
 		return name
 	}
+}
+
+// workloadCell lists, without repeats and in ref order, what column c
+// shows of the namespace's workloads.
+func (r row) workloadCell(c Column) string {
+	var out []string
+	ws := r.m.NamespaceWorkloads(r.ns)
+	if c == Container || c == Unit {
+		// A namespace shared by many (the host's own) gets a count.
+		n := 0
+		for _, w := range ws {
+			if w.IsContainer() == (c == Container) {
+				n++
+			}
+		}
+		if n > model.MaxListedWorkloads {
+			if c == Container {
+				return strconv.Itoa(n) + " containers"
+			}
+			return strconv.Itoa(n) + " units"
+		}
+	}
+	for _, w := range ws {
+		var v string
+		switch {
+		case c == Unit && !w.IsContainer():
+			v = w.Unit
+		case c == Container && w.IsContainer():
+			v = w.Display()
+		case c == Engine && w.IsContainer():
+			v = w.Engine
+		case c == Pod && w.Pod != nil:
+			v = w.Pod.Namespace + "/" + w.Pod.Name
+		}
+		if v != "" && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return strings.Join(out, ",")
 }

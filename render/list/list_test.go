@@ -198,7 +198,7 @@ func TestParseColumns(t *testing.T) {
 			t.Errorf("ParseColumns(%q) = %v, %v; want %v", spec, got, err, want)
 		}
 	}
-	valid := "(valid: NS,ID,TYPE,NPROCS,PID,PPID,USER,UID,COMMAND,COMM,PARENT,OWNER,PNS,ONS,HOLDERS,PATH,NSFS,NETNSID)"
+	valid := "(valid: NS,ID,TYPE,NPROCS,PID,PPID,USER,UID,COMMAND,COMM,PARENT,OWNER,PNS,ONS,HOLDERS,PATH,NSFS,NETNSID,CONTAINER,ENGINE,POD,UNIT)"
 	for spec, want := range map[string]string{
 		"NS,FOO,BAR": `unknown column "FOO" ` + valid,
 		"":           "empty column name " + valid,

@@ -14,15 +14,22 @@
 //     namespace, either as one bracketed list "[ 1 2 3 ]" wrapped on word
 //     boundaries, or one per line ("%-5d" or the NStgid set "{ 4312 1 }",
 //     then two spaces and the command name);
+//   - with [Options].Workloads, one line per workload after the members, at
+//     the member indent ([model.Workload.Label]: "docker web (3f2a9c1b0d4e)",
+//     "pod kube-system/coredns-x, container coredns (…)", "systemd
+//     cron.service"), or one "workloads: docker 3, systemd 41" line for a
+//     namespace shared by more than [model.MaxListedWorkloads];
 //   - with [Options].Holders, "held by ..." lines after the members, at the
-//     member indent;
+//     member indent; with [Options].Workloads too, a bind mount an engine
+//     made ends in ", made for <workload>";
 //   - a namespace that a display filter ([model.View].Match) kept only as
 //     the ancestor of a selected one: its line alone, ending " (context)".
 //
 // # Text from other processes
 //
-// Text that comes from other processes (bind mount paths, command names) is
-// printed as is when it is printable UTF-8, and Go-quoted ([strconv.Quote])
+// Text that comes from other processes (bind mount paths, command names,
+// workload names) is printed as is when it is printable UTF-8, and
+// Go-quoted ([strconv.Quote])
 // otherwise, so that it can neither forge lines nor emit terminal escapes.
 //
 // # Colour
@@ -85,6 +92,10 @@ type Options struct {
 	ShowMaps bool
 	// Holders lists what keeps each namespace alive.
 	Holders bool
+	// Workloads lists under each namespace, after its members, whose it
+	// is: one line per workload (model.Workload.Label) at the member
+	// indent, or a count per engine for a namespace shared by many.
+	Workloads bool
 	// Color enables terminal colours.
 	Color bool
 	// Width is the terminal width the member lists are wrapped to (the
@@ -161,6 +172,13 @@ func (r *renderer) node(n *model.Node, level int) {
 		r.head(ns, ind, "")
 		if !r.opts.NoPIDs {
 			r.members(ns, ind+memberIndent)
+		}
+		if r.opts.Workloads {
+			for _, line := range r.m.WorkloadLines(ns, safeText) {
+				r.indent(ind + memberIndent)
+				r.bw.WriteString(line)
+				r.bw.WriteByte('\n')
+			}
 		}
 		if r.opts.Holders {
 			r.holders(ns, ind+memberIndent)
@@ -375,6 +393,10 @@ func (r *renderer) holder(h *model.Holder) {
 			r.uint(h.MountNS.Ino)
 		}
 		r.bw.WriteByte(')')
+		if w := r.m.Workload(h.Workload); w != nil && r.opts.Workloads {
+			r.bw.WriteString(", made for ")
+			r.bw.WriteString(w.Label(safeText))
+		}
 	case model.HolderPIDChildren, model.HolderTimeChildren:
 		r.bw.WriteString(string(h.Kind))
 		r.ofPID(h.PID)
