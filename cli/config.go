@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/namespaces-of/namespaces_of/cli/completion"
 	"github.com/namespaces-of/namespaces_of/nsfs"
 	"github.com/namespaces-of/namespaces_of/render/list"
 )
@@ -49,6 +50,7 @@ type Config struct {
 	Verbose     bool          // -v, --verbose
 	Help        bool          // -h, --help
 	Version     bool          // --version
+	Completion  string        // --completion: a shell, "" if not given
 	Output      string        // tree, json, list or dot
 	Columns     []list.Column // --columns (list output)
 	NoHeadings  bool          // --no-headings (list output)
@@ -58,37 +60,70 @@ type Config struct {
 // Output formats.
 var outputs = []string{"tree", "json", "list", "dot"}
 
+// Values of --color.
+var colors = []string{"auto", "always", "never"}
+
+// columnNames lists the --columns names.
+func columnNames() []string {
+	var names []string
+	for _, c := range list.AllColumns() {
+		names = append(names, c.String())
+	}
+	return names
+}
+
 var negativeNumber = regexp.MustCompile(`^-[0-9]+$`)
 
-// Parse parses and validates args (without the program name).
-func Parse(args []string) (*Config, error) {
-	cfg := &Config{}
+// rawFlags holds the text of options that Parse checks after pflag has run.
+type rawFlags struct {
+	subtree, namespaces, columns string
+	noColor                      bool
+}
+
+// newFlagSet defines every option. Parse reads the command line with it and
+// [FlagSet] hands it to the completion scripts and the documentation tests,
+// so those cannot drift from what Parse accepts.
+func newFlagSet(cfg *Config, raw *rawFlags) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("namespaces_of", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	fs.SortFlags = false
-	var subtree, namespaces string
-	var noColor bool
-	fs.StringVar(&subtree, "subtree", "", "")
+	fs.StringVar(&raw.subtree, "subtree", "", "")
 	fs.BoolVar(&cfg.PIDNS, "pidns", false, "")
-	fs.StringVar(&namespaces, "namespaces", "", "")
+	fs.StringVar(&raw.namespaces, "namespaces", "", "")
 	fs.BoolVar(&cfg.NoPIDs, "no-pids", false, "")
 	fs.BoolVar(&cfg.ShowComm, "show-comm", false, "")
 	fs.BoolVar(&cfg.AllPIDs, "all-pids", false, "")
 	fs.BoolVar(&cfg.SearchTasks, "search-tasks", false, "")
 	fs.BoolVar(&cfg.DeepScan, "deep-scan", false, "")
 	fs.BoolVar(&cfg.Holders, "holders", false, "")
-	fs.BoolVar(&noColor, "no-color", false, "")
+	fs.BoolVar(&raw.noColor, "no-color", false, "")
 	fs.StringVar(&cfg.Color, "color", "auto", "")
 	fs.BoolVarP(&cfg.Verbose, "verbose", "v", false, "")
 	fs.BoolVarP(&cfg.Help, "help", "h", false, "")
 	fs.BoolVar(&cfg.Version, "version", false, "")
+	fs.StringVar(&cfg.Completion, "completion", "", "")
 	fs.StringVar(&cfg.Output, "output", "tree", "")
-	var columns string
-	fs.StringVar(&columns, "columns", "", "")
+	fs.StringVar(&raw.columns, "columns", "", "")
 	fs.BoolVar(&cfg.NoHeadings, "no-headings", false, "")
 	fs.BoolVar(&cfg.Raw, "raw", false, "")
 
+	// How the shells complete each option's value (package completion); a
+	// test fails for an option that takes a value and is not listed here.
+	completion.PID(fs, "subtree")
+	completion.ListOf(fs, "namespaces", nsfs.TypeNames()...)
+	completion.OneOf(fs, "color", colors...)
+	completion.OneOf(fs, "completion", completion.Shells...)
+	completion.OneOf(fs, "output", outputs...)
+	completion.ListOf(fs, "columns", columnNames()...)
+	return fs
+}
+
+// Parse parses and validates args (without the program name).
+func Parse(args []string) (*Config, error) {
+	cfg := &Config{}
+	var raw rawFlags
+	fs := newFlagSet(cfg, &raw)
 	// "-5" would otherwise be taken for a cluster of short options.
 	for _, a := range args {
 		if a == "--" {
@@ -104,6 +139,12 @@ func Parse(args []string) (*Config, error) {
 	if cfg.Help || cfg.Version {
 		return cfg, nil
 	}
+	if fs.Changed("completion") {
+		if !slices.Contains(completion.Shells, cfg.Completion) {
+			return nil, usagef("--completion: invalid value %q (want %s)", cfg.Completion, strings.Join(completion.Shells, ", "))
+		}
+		return cfg, nil
+	}
 
 	seen := map[int]bool{}
 	for _, a := range fs.Args() {
@@ -117,25 +158,23 @@ func Parse(args []string) (*Config, error) {
 		}
 	}
 	if fs.Changed("subtree") {
-		pid, err := parsePID(subtree)
+		pid, err := parsePID(raw.subtree)
 		if err != nil {
 			return nil, usagef("--subtree: %v", err)
 		}
 		cfg.SubtreePID = pid
 	}
 	if fs.Changed("namespaces") {
-		set, err := nsfs.ParseTypeSet(namespaces)
+		set, err := nsfs.ParseTypeSet(raw.namespaces)
 		if err != nil {
 			return nil, usagef("--namespaces: %v", err)
 		}
 		cfg.Namespaces = set
 	}
-	switch cfg.Color {
-	case "auto", "always", "never":
-	default:
+	if !slices.Contains(colors, cfg.Color) {
 		return nil, usagef("--color: invalid value %q (want auto, always or never)", cfg.Color)
 	}
-	if noColor {
+	if raw.noColor {
 		if fs.Changed("color") && cfg.Color != "never" {
 			return nil, usagef("--no-color conflicts with --color=%s", cfg.Color)
 		}
@@ -145,7 +184,7 @@ func Parse(args []string) (*Config, error) {
 		return nil, usagef("--output: invalid value %q (want %s)", cfg.Output, strings.Join(outputs, ", "))
 	}
 	if fs.Changed("columns") {
-		cols, err := list.ParseColumns(columns)
+		cols, err := list.ParseColumns(raw.columns)
 		if err != nil {
 			return nil, usagef("--columns: %v", err)
 		}

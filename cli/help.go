@@ -62,7 +62,11 @@ Options:
   -v, --verbose           Say on stderr which discovery sources ran, and which
                           processes could not be inspected.
   -h, --help              Show this help and exit.
-      --version           Show the version and exit.
+      --version           Show the version and the revision it was built
+                          from, and exit.
+      --completion=SHELL  Print the completion script for SHELL (bash, zsh or
+                          fish) and exit: source <(namespaces_of
+                          --completion=bash), for example.
 
 Rules: PID arguments cannot be combined with --deep-scan, --search-tasks or
 --subtree; --namespaces cannot be combined with --pidns; --all-pids needs

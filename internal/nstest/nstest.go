@@ -384,3 +384,19 @@ func NewUserNS(flags uintptr) *syscall.SysProcAttr {
 func IDMap(uid int) []syscall.SysProcIDMap {
 	return []syscall.SysProcIDMap{{ContainerID: 0, HostID: uid, Size: 1}}
 }
+
+// RequireTool returns the path of the program name, or skips the test when
+// it is not installed. In CI (CI set), whose script installs the Debian
+// package pkg, a missing program fails the test instead.
+func RequireTool(t testing.TB, name, pkg string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s is not installed, but CI installs it (Debian package %s)", name, pkg)
+	}
+	t.Skipf("%s is not installed (apt install %s)", name, pkg)
+	return ""
+}
