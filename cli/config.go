@@ -10,12 +10,15 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/namespaces-of/namespaces_of/cli/completion"
+	"github.com/namespaces-of/namespaces_of/filter"
 	"github.com/namespaces-of/namespaces_of/nsfs"
 	"github.com/namespaces-of/namespaces_of/render/list"
+	"github.com/namespaces-of/namespaces_of/serve"
 )
 
 // Exit statuses.
@@ -49,16 +52,51 @@ type Config struct {
 	Color       string        // auto, always or never
 	Verbose     bool          // -v, --verbose
 	Help        bool          // -h, --help
-	Version     bool          // --version
+	Version     bool          // -V, --version
 	Completion  string        // --completion: a shell, "" if not given
-	Output      string        // tree, json, list or dot
-	Columns     []list.Column // --columns (list output)
-	NoHeadings  bool          // --no-headings (list output)
-	Raw         bool          // --raw (list output)
+	Output      string        // tree, json, list, dot or html
+	Columns     []list.Column // --columns, -o, --output-all (list output)
+	NoHeadings  bool          // --no-headings, -n (list output)
+	Raw         bool          // --raw, -r (list output)
+
+	// lsns's selections and display options.
+	Persistent  bool         // -P, --persistent: only namespaces no process or thread is in
+	Types       nsfs.TypeSet // -t, --type (repeatable): only these types; 0 if not given
+	TaskPIDs    []int        // -p, --task: only namespaces these processes are in
+	Filter      *filter.Expr // -Q, --filter, bound to the list columns
+	FilterText  string       // the expression as given
+	ListColumns bool         // -H, --list-columns
+	NoWrap      bool         // -W, --nowrap (list output)
+	NoTruncate  bool         // -u, --notruncate (list output; nothing is ever truncated)
+	Containers  bool         // --containers
+	Container   []string     // --container=NAME|ID, in the given order
+
+	Diff  []string      // --diff files: one (compare with a new scan) or two
+	Watch time.Duration // --watch interval, 0 if not watching
+	// Serve is the listen address of --serve ("" without it);
+	// ScanInterval the minimum time between two scans (--scan-interval).
+	Serve        string
+	ScanInterval time.Duration
+}
+
+// wantsWorkloads reports whether the scan must say whose each namespace is:
+// --containers, --container, or a workload column shown or filtered on.
+func (c *Config) wantsWorkloads() bool {
+	if c.Containers || len(c.Container) > 0 {
+		return true
+	}
+	for _, col := range list.WorkloadColumns {
+		if wants(c, col) {
+			return true
+		}
+	}
+	return false
 }
 
 // Output formats.
-var outputs = []string{"tree", "json", "list", "dot"}
+var outputs = []string{"tree", "json", "list", "dot", "html"}
+
+var negativeNumber = regexp.MustCompile(`^-[0-9]+$`)
 
 // Values of --color.
 var colors = []string{"auto", "always", "never"}
@@ -72,12 +110,12 @@ func columnNames() []string {
 	return names
 }
 
-var negativeNumber = regexp.MustCompile(`^-[0-9]+$`)
-
 // rawFlags holds the text of options that Parse checks after pflag has run.
 type rawFlags struct {
-	subtree, namespaces, columns string
-	noColor                      bool
+	subtree, namespaces, columns, watch   string
+	noColor                               bool
+	types, tasks                          []string
+	outputAll, asList, asJSON, noheadings bool
 }
 
 // newFlagSet defines every option. Parse reads the command line with it and
@@ -101,12 +139,34 @@ func newFlagSet(cfg *Config, raw *rawFlags) *pflag.FlagSet {
 	fs.StringVar(&cfg.Color, "color", "auto", "")
 	fs.BoolVarP(&cfg.Verbose, "verbose", "v", false, "")
 	fs.BoolVarP(&cfg.Help, "help", "h", false, "")
-	fs.BoolVar(&cfg.Version, "version", false, "")
+	fs.BoolVarP(&cfg.Version, "version", "V", false, "")
 	fs.StringVar(&cfg.Completion, "completion", "", "")
 	fs.StringVar(&cfg.Output, "output", "tree", "")
-	fs.StringVar(&raw.columns, "columns", "", "")
+	fs.StringVarP(&raw.columns, "columns", "o", "", "")
 	fs.BoolVar(&cfg.NoHeadings, "no-headings", false, "")
-	fs.BoolVar(&cfg.Raw, "raw", false, "")
+	fs.BoolVarP(&cfg.Raw, "raw", "r", false, "")
+
+	// lsns's options, with its letters and names.
+	fs.BoolVarP(&cfg.Persistent, "persistent", "P", false, "")
+	fs.StringArrayVarP(&raw.types, "type", "t", nil, "")
+	fs.StringArrayVarP(&raw.tasks, "task", "p", nil, "")
+	fs.StringVarP(&cfg.FilterText, "filter", "Q", "", "")
+	fs.BoolVar(&raw.outputAll, "output-all", false, "")
+	fs.BoolVarP(&cfg.ListColumns, "list-columns", "H", false, "")
+	fs.BoolVarP(&cfg.NoTruncate, "notruncate", "u", false, "")
+	fs.BoolVarP(&cfg.NoWrap, "nowrap", "W", false, "")
+	fs.BoolVarP(&raw.noheadings, "noheadings", "n", false, "")
+	fs.BoolVarP(&raw.asList, "list", "l", false, "")
+	fs.BoolVarP(&raw.asJSON, "json", "J", false, "")
+	fs.BoolVar(&cfg.Containers, "containers", false, "")
+	fs.StringArrayVar(&cfg.Container, "container", nil, "")
+
+	fs.StringArrayVar(&cfg.Diff, "diff", nil, "")
+	fs.StringVar(&raw.watch, "watch", "", "")
+	fs.Lookup("watch").NoOptDefVal = defaultWatch
+	fs.StringVar(&cfg.Serve, "serve", "", "")
+	fs.Lookup("serve").NoOptDefVal = serve.DefaultAddr
+	fs.DurationVar(&cfg.ScanInterval, "scan-interval", serve.DefaultInterval, "")
 
 	// How the shells complete each option's value (package completion); a
 	// test fails for an option that takes a value and is not listed here.
@@ -116,6 +176,14 @@ func newFlagSet(cfg *Config, raw *rawFlags) *pflag.FlagSet {
 	completion.OneOf(fs, "completion", completion.Shells...)
 	completion.OneOf(fs, "output", outputs...)
 	completion.ListOf(fs, "columns", columnNames()...)
+	completion.OneOf(fs, "type", nsfs.TypeNames()...)
+	completion.PID(fs, "task")
+	completion.Free(fs, "filter")
+	completion.Free(fs, "container")
+	completion.File(fs, "diff")
+	completion.Free(fs, "watch")
+	completion.Free(fs, "serve")
+	completion.Free(fs, "scan-interval")
 	return fs
 }
 
@@ -124,6 +192,7 @@ func Parse(args []string) (*Config, error) {
 	cfg := &Config{}
 	var raw rawFlags
 	fs := newFlagSet(cfg, &raw)
+
 	// "-5" would otherwise be taken for a cluster of short options.
 	for _, a := range args {
 		if a == "--" {
@@ -133,7 +202,11 @@ func Parse(args []string) (*Config, error) {
 			return nil, usagef("invalid PID %q: a PID is a positive integer", a)
 		}
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := checkWatchValue(args); err != nil {
+		return nil, err
+	}
+	err := fs.Parse(args)
+	if err != nil {
 		return nil, usagef("%s", strings.TrimSuffix(err.Error(), "\n"))
 	}
 	if cfg.Help || cfg.Version {
@@ -145,6 +218,51 @@ func Parse(args []string) (*Config, error) {
 		}
 		return cfg, nil
 	}
+	if fs.Changed("serve") || fs.Changed("scan-interval") {
+		return cfg, validateServe(cfg, fs)
+	}
+	if err := outputShorthands(cfg, fs, raw.asList, raw.asJSON); err != nil {
+		return nil, err
+	}
+	cfg.NoHeadings = cfg.NoHeadings || raw.noheadings
+	if cfg.ListColumns {
+		// Nothing else matters: the columns are listed as text, raw text
+		// or JSON.
+		if !slices.Contains(outputs, cfg.Output) {
+			return nil, usagef("--output: invalid value %q (want %s)", cfg.Output, strings.Join(outputs, ", "))
+		}
+		return cfg, nil
+	}
+	for _, name := range raw.types {
+		t, ok := nsfs.ParseType(name)
+		if !ok {
+			return nil, usagef("--type: unknown namespace type %q (want one of %s)", name, strings.Join(nsfs.TypeNames(), ", "))
+		}
+		cfg.Types |= nsfs.NewTypeSet(t)
+	}
+	for _, a := range raw.tasks {
+		pid, err := parsePID(a)
+		if err != nil {
+			return nil, usagef("--task: %v", err)
+		}
+		if !slices.Contains(cfg.TaskPIDs, pid) {
+			cfg.TaskPIDs = append(cfg.TaskPIDs, pid)
+		}
+	}
+	if fs.Changed("filter") {
+		e, err := filter.Parse(cfg.FilterText)
+		if err == nil {
+			err = e.Bind(list.Lookup)
+		}
+		if err != nil {
+			return nil, usagef("--filter %q: %v", cfg.FilterText, err)
+		}
+		cfg.Filter = e
+	}
+	if cfg.Persistent {
+		// Namespaces without processes are found only by the deep scan.
+		cfg.DeepScan = true
+	}
 
 	seen := map[int]bool{}
 	for _, a := range fs.Args() {
@@ -152,6 +270,14 @@ func Parse(args []string) (*Config, error) {
 		if err != nil {
 			return nil, err
 		}
+		if !seen[pid] {
+			seen[pid] = true
+			cfg.PIDs = append(cfg.PIDs, pid)
+		}
+	}
+	// --task PID scans as a PID argument does, and then shows only the
+	// namespaces PID is in.
+	for _, pid := range cfg.TaskPIDs {
 		if !seen[pid] {
 			seen[pid] = true
 			cfg.PIDs = append(cfg.PIDs, pid)
@@ -184,28 +310,68 @@ func Parse(args []string) (*Config, error) {
 		return nil, usagef("--output: invalid value %q (want %s)", cfg.Output, strings.Join(outputs, ", "))
 	}
 	if fs.Changed("columns") {
+		if raw.outputAll {
+			return nil, usagef("--output-all cannot be combined with --columns")
+		}
 		cols, err := list.ParseColumns(raw.columns)
 		if err != nil {
 			return nil, usagef("--columns: %v", err)
 		}
 		cfg.Columns = cols
 	}
-	return cfg, validate(cfg, fs)
+	if raw.outputAll {
+		cfg.Columns = list.AllColumns()
+	}
+	if fs.Changed("watch") {
+		if cfg.Watch, err = parseInterval(raw.watch); err != nil {
+			return nil, err
+		}
+	}
+	if err := validate(cfg, fs); err != nil {
+		return nil, err
+	}
+	return cfg, validateChanges(cfg)
+}
+
+// outputShorthands applies lsns's -l (--output=list) and -J
+// (--output=json).
+func outputShorthands(cfg *Config, fs *pflag.FlagSet, asList, asJSON bool) error {
+	for _, s := range []struct {
+		set    bool
+		flag   string
+		output string
+	}{{asList, "-l/--list", "list"}, {asJSON, "-J/--json", "json"}} {
+		if !s.set {
+			continue
+		}
+		if (fs.Changed("output") || asList && asJSON) && cfg.Output != s.output {
+			return usagef("%s conflicts with --output=%s", s.flag, cfg.Output)
+		}
+		cfg.Output = s.output
+	}
+	return nil
 }
 
 // validate enforces the rules on combining options.
 func validate(cfg *Config, fs *pflag.FlagSet) error {
 	switch {
 	case len(cfg.PIDs) > 0 && (cfg.DeepScan || cfg.SearchTasks || cfg.SubtreePID != 0):
-		return usagef("PID arguments cannot be combined with --deep-scan, --search-tasks or --subtree")
+		return usagef("PID arguments and --task cannot be combined with --deep-scan, --persistent, --search-tasks or --subtree")
 	case fs.Changed("namespaces") && cfg.PIDNS:
 		return usagef("--namespaces cannot be combined with --pidns")
 	case cfg.AllPIDs && !cfg.PIDNS:
 		return usagef("--all-pids requires --pidns")
 	case cfg.NoPIDs && (cfg.ShowComm || cfg.AllPIDs):
 		return usagef("--no-pids cannot be combined with --show-comm or --all-pids")
-	case cfg.Output != "list" && (fs.Changed("columns") || cfg.NoHeadings || cfg.Raw):
-		return usagef("--columns, --no-headings and --raw require --output=list")
+	case cfg.Output != "list" && (cfg.Columns != nil || cfg.NoHeadings || cfg.Raw || cfg.NoWrap || cfg.NoTruncate):
+		return usagef("--columns, --output-all, --no-headings, --raw, --nowrap and --notruncate require --output=list (or -l)")
+	case len(cfg.Container) > 0 && (len(cfg.PIDs) > 0 || cfg.SubtreePID != 0 || cfg.DeepScan || cfg.SearchTasks):
+		return usagef("--container cannot be combined with PID arguments, --subtree, --deep-scan or --search-tasks")
+	}
+	for _, c := range cfg.Container {
+		if c == "" {
+			return usagef("--container: empty name or ID")
+		}
 	}
 	return nil
 }

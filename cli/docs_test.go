@@ -98,7 +98,7 @@ func manOptions(t *testing.T) map[string]documented {
 				d.short = "-" + m[1]
 			}
 		}
-		d.takesValue = strings.Contains(line, " Ns = Ns ")
+		d.takesValue = strings.Contains(line, "= Ns Ar ") // --opt=value, --opt[=value]
 		if long == "" {
 			t.Errorf("%s: %q names no long option", manPage, line)
 			continue
@@ -203,7 +203,7 @@ func TestValuesDocumented(t *testing.T) {
 
 // TestManPageLint renders the man page with mandoc's checker: no warnings.
 func TestManPageLint(t *testing.T) {
-	mandoc := nstest.RequireTool(t, "mandoc", "mandoc")
+	mandoc := nstest.Program(t, "mandoc")
 	out, err := exec.Command(mandoc, "-T", "lint", "-W", "warning", manPage).CombinedOutput()
 	if err != nil || len(out) > 0 {
 		t.Errorf("mandoc -T lint -W warning docs/namespaces_of.8: %v\n%s", err, out)

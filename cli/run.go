@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -16,6 +18,7 @@ import (
 	"github.com/namespaces-of/namespaces_of/nsfs"
 	"github.com/namespaces-of/namespaces_of/nsjson"
 	"github.com/namespaces-of/namespaces_of/render/dot"
+	"github.com/namespaces-of/namespaces_of/render/html"
 	"github.com/namespaces-of/namespaces_of/render/list"
 	"github.com/namespaces-of/namespaces_of/render/tree"
 )
@@ -51,6 +54,19 @@ func Run(args []string, env Env) int {
 			return fail(env, err)
 		}
 		return ExitOK
+	case cfg.ListColumns:
+		if err := list.RenderColumns(env.Stdout, list.ColumnsOptions{Raw: cfg.Raw, JSON: cfg.Output == "json"}); err != nil {
+			return fail(env, fmt.Errorf("writing output: %w", err))
+		}
+		return ExitOK
+	case cfg.Serve != "":
+		return runServe(cfg, env)
+	}
+	switch {
+	case len(cfg.Diff) > 0:
+		return runDiff(cfg, env)
+	case cfg.Watch > 0:
+		return runWatch(cfg, env)
 	}
 	view := model.View{Types: cfg.Namespaces}
 	if cfg.PIDNS {
@@ -64,6 +80,14 @@ func Run(args []string, env Env) int {
 
 	opts := scanOptions(cfg)
 	opts.ProcRoot = env.ProcRoot
+	if len(cfg.Container) > 0 {
+		// Like PID arguments: scan only the containers' processes (found
+		// by a first scan), so the view holds their namespaces and
+		// ancestors, and nothing of other workloads.
+		if opts.PIDs, err = containerPIDs(opts, cfg.Container); err != nil {
+			return fail(env, err)
+		}
+	}
 	m, err := discover.Scan(opts)
 	if err != nil {
 		var missing *discover.NoSuchProcessError
@@ -72,7 +96,7 @@ func Run(args []string, env Env) int {
 		}
 		return fail(env, err)
 	}
-	m.ToolVersion = readBuildVersion().Module
+	m.ToolVersion = toolVersion()
 	m.KernelRelease = kernelRelease()
 	if cfg.Verbose {
 		reportSources(env.Stderr, m)
@@ -82,6 +106,8 @@ func Run(args []string, env Env) int {
 			return fail(env, fmt.Errorf("the namespace of PID %d vanished during the scan", cfg.SubtreePID))
 		}
 	}
+	addExtras(m, cfg, env)
+	view.Match = selection(m, cfg, listOptions(cfg))
 
 	out := bufio.NewWriterSize(env.Stdout, 64*1024)
 	err = render(out, m, view, cfg, env)
@@ -101,20 +127,23 @@ func render(w io.Writer, m *model.Model, view model.View, cfg *Config, env Env) 
 	case "json":
 		return nsjson.Encode(w, m, view)
 	case "list":
-		return list.Render(w, m, view, list.Options{Columns: cfg.Columns, NoHeadings: cfg.NoHeadings, Raw: cfg.Raw})
+		return list.Render(w, m, view, listOptions(cfg))
 	case "dot":
 		return dot.Render(w, m, view)
+	case "html":
+		return html.Render(w, m, view)
 	}
 	return tree.Render(w, m, tree.Options{
-		View:     view,
-		NoPIDs:   cfg.NoPIDs,
-		ShowComm: cfg.ShowComm,
-		AllPIDs:  cfg.AllPIDs,
-		Threads:  cfg.SearchTasks,
-		ShowMaps: len(cfg.PIDs) == 0,
-		Holders:  cfg.Holders,
-		Color:    useColor(cfg, env),
-		Width:    width(env),
+		View:      view,
+		NoPIDs:    cfg.NoPIDs,
+		ShowComm:  cfg.ShowComm,
+		AllPIDs:   cfg.AllPIDs,
+		Threads:   cfg.SearchTasks,
+		ShowMaps:  len(cfg.PIDs) == 0,
+		Holders:   cfg.Holders,
+		Workloads: showWorkloads(cfg),
+		Color:     useColor(cfg, env),
+		Width:     width(env),
 	})
 }
 
@@ -137,15 +166,88 @@ func scanOptions(cfg *Config) discover.Options {
 		Maps:   len(cfg.PIDs) == 0 && !cfg.PIDNS,
 		Comm:   cfg.ShowComm || cfg.Holders,
 		Status: cfg.AllPIDs,
+
+		Workloads: cfg.wantsWorkloads(),
 	}
-	if cfg.Output == "json" || cfg.Output == "list" {
-		// Both show each process's command, parent and UID.
+	if cfg.Output == "json" || cfg.Output == "list" || cfg.Output == "html" || cfg.Filter != nil {
+		// These show each process's command, parent and UID, and a filter
+		// may test them.
 		opts.Status = true
 	}
 	if cfg.PIDNS {
 		opts.Types = nsfs.NewTypeSet(nsfs.PID)
 	}
 	return opts
+}
+
+// showWorkloads reports whether outputs name the workloads of namespaces.
+func showWorkloads(cfg *Config) bool { return cfg.Containers || len(cfg.Container) > 0 }
+
+// containerPIDs scans the host to find the processes of the containers
+// named (by name, unit, full ID or unambiguous ID prefix). A name that
+// matches nothing, or an ID prefix that matches several, is a usage error
+// naming the candidates.
+func containerPIDs(opts discover.Options, names []string) ([]int, error) {
+	opts.PIDs = nil
+	opts.Workloads = true
+	m, err := discover.Scan(opts)
+	if err != nil {
+		return nil, err
+	}
+	procRoot := opts.ProcRoot
+	if procRoot == "" {
+		procRoot = "/proc"
+	}
+	var pids []int
+	for _, name := range names {
+		w, err := findWorkload(m, name)
+		if err != nil {
+			return nil, err
+		}
+		if len(w.PIDs) == 0 {
+			return nil, fmt.Errorf("--container=%s: %s has no running process", name, w.Label(strconv.Quote))
+		}
+		for _, pid := range w.PIDs {
+			// Processes that ended since are left out, not an error.
+			if unix.Access(procRoot+"/"+strconv.Itoa(pid), unix.F_OK) == nil {
+				pids = append(pids, pid)
+			}
+		}
+	}
+	if len(pids) == 0 {
+		return nil, fmt.Errorf("--container: the processes of %s ended during the scan", strings.Join(names, ", "))
+	}
+	slices.Sort(pids)
+	return slices.Compact(pids), nil
+}
+
+// findWorkload returns the one workload called name: an exact name, unit
+// or ID first, else an ID prefix.
+func findWorkload(m *model.Model, name string) (*model.Workload, error) {
+	var exact, prefix []*model.Workload
+	for _, w := range m.Workloads {
+		switch {
+		case w.Name == name || w.ID == name || w.Unit == name:
+			exact = append(exact, w)
+		case w.ID != "" && strings.HasPrefix(w.ID, name):
+			prefix = append(prefix, w)
+		}
+	}
+	cands := exact
+	if len(cands) == 0 {
+		cands = prefix
+	}
+	switch len(cands) {
+	case 1:
+		return cands[0], nil
+	case 0:
+		return nil, usagef("--container=%s: no container, pod container or unit has that name or ID", strconv.Quote(name))
+	}
+	labels := make([]string, len(cands))
+	for i, w := range cands {
+		labels[i] = w.Label(strconv.Quote)
+	}
+	return nil, usagef("--container=%s is ambiguous: %s", strconv.Quote(name), strings.Join(labels, "; "))
 }
 
 // subtreeRoot returns the user (or, with --pidns, PID) namespace of the

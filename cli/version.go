@@ -63,3 +63,6 @@ func writeVersion(w io.Writer, v buildVersion) {
 	}
 	fmt.Fprintf(w, "built with %s\n", v.Go)
 }
+
+// toolVersion is the version written into JSON documents and metrics.
+func toolVersion() string { return readBuildVersion().Module }

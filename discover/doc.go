@@ -16,7 +16,11 @@
 //     namespaces, listns), each handed what is already known and returning
 //     only what is new, which is resolved in turn;
 //  6. read the ID maps of user namespaces;
-//  7. report which sources ran, and why the others could not.
+//  7. report which sources ran, and why the others could not;
+//  8. with [Options.Workloads], attribute: turn the per-process facts the
+//     workloads source read into the model's workloads, and record on each
+//     namespace those of its members, threads and holders (package
+//     workload; see attributeWorkloads).
 //
 // # Adding a source
 //

@@ -22,10 +22,13 @@ import (
 // per-process sources, task descriptions); nothing asks the kernel.
 const fixtureRoot = "testdata/proc"
 
-// fixtureScan opens the fixture tree as a scan, without the kernel probes.
+// fixtureScan opens the fixture tree (opts.ProcRoot, by default
+// fixtureRoot) as a scan, without the kernel probes.
 func fixtureScan(t *testing.T, opts Options) *scan {
 	t.Helper()
-	opts.ProcRoot = fixtureRoot
+	if opts.ProcRoot == "" {
+		opts.ProcRoot = fixtureRoot
+	}
 	s, err := openScan(opts)
 	if err != nil {
 		t.Fatal(err)

@@ -40,6 +40,11 @@ type Options struct {
 	Workers int
 	// ProcRoot is where procfs is mounted; "" means /proc.
 	ProcRoot string
+	// Workloads says whose each namespace is: the containers, pods and
+	// systemd units of its processes (see package workload).
+	Workloads bool
+	// HostRoot is where engines' state files are looked for; "" means /.
+	HostRoot string
 }
 
 func (o *Options) procRoot() string {
@@ -119,6 +124,7 @@ func openScan(opts Options) (*scan, error) {
 	s := &scan{opts: opts, procFD: procFD, m: model.New(), selfPID: unix.Getpid()}
 	s.types = availableTypes(procFD, opts.Types)
 	s.selfPIDNS = s.selfLink(nsfs.PID)
+	s.m.ScannerPID = s.selfProcess()
 	return s, nil
 }
 
@@ -176,6 +182,9 @@ func (s *scan) run() *model.Model {
 	}
 	s.m.Sources = s.reports()
 	s.m.Normalize()
+	if s.opts.Workloads {
+		s.attributeWorkloads()
+	}
 	return s.m
 }
 
@@ -301,6 +310,21 @@ func (s *scan) selfLink(t nsfs.Type) uint64 {
 	}
 	_, ino, _ := procfs.ParseNSLink(buf[:n])
 	return ino
+}
+
+// selfProcess returns the scanner's PID as the procfs shows it (its "self"
+// link), 0 when unknown.
+func (s *scan) selfProcess() int {
+	buf := make([]byte, 32)
+	n, err := unix.Readlinkat(s.procFD, "self", buf)
+	if err != nil {
+		return 0
+	}
+	pid, err := strconv.Atoi(string(buf[:n]))
+	if err != nil || pid <= 0 {
+		return 0
+	}
+	return pid
 }
 
 // wants reports whether namespaces of type t are asked for.

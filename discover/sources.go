@@ -22,6 +22,7 @@ var sources = []registration{
 	{deep, func(*scan) source { return &mountNamespaceList{} }},
 	{deep, func(*scan) source { return &processlessMounts{} }},
 	{deep, func(s *scan) source { return newKernelNamespaceList(s.procFD) }},
+	{func(o *Options) bool { return o.Workloads }, func(s *scan) source { return newWorkloadFacts(s) }},
 }
 
 func deep(o *Options) bool { return o.Deep }

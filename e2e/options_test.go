@@ -477,6 +477,10 @@ var knownOptions = []string{
 	"--all-pids", "--color", "--deep-scan", "--help", "--holders", "--namespaces", "--no-color",
 	"--no-pids", "--output", "--pidns", "--search-tasks", "--show-comm", "--subtree", "--verbose",
 	"--version", "-h", "-v",
+	// lsns's (issue #11).
+	"--filter", "--type", "--task", "--persistent", "--list-columns", "--output-all", "--nowrap",
+	"--notruncate", "--noheadings", "--list", "--json", "-P", "-t", "-p", "-Q", "-H", "-W", "-u",
+	"-o", "-n", "-r", "-l", "-J", "-V",
 }
 
 // parserOptions lists the options defined in the CLI's flag set, read from
@@ -532,11 +536,13 @@ func TestHelp(t *testing.T) {
 	}
 	section, _, _ = strings.Cut(section, "\n\n")
 	// Option lines: "  -v, --verbose   ..." or "      --color=WHEN   ...".
-	optRE := regexp.MustCompile(`(?m)^ {2,6}(?:(-[a-zA-Z]), )?(--[a-z][a-z0-9-]*)(?:=([A-Z]+))?  `)
+	// An optional value is in brackets: "--watch[=INTERVAL]". A long option
+	// may stand alone on its line, its text on the next.
+	optRE := regexp.MustCompile(`(?m)^ {2,6}(?:(-[a-zA-Z]), )?(--[a-z][a-z0-9-]*)(?:\[?=([A-Z]+)\]?)?(?:  |$)`)
 	documented := map[string]string{} // option -> value placeholder
 	for _, m := range optRE.FindAllStringSubmatch(section, -1) {
 		if m[1] != "" {
-			documented[m[1]] = ""
+			documented[m[1]] = m[3]
 		}
 		documented[m[2]] = m[3]
 	}
@@ -562,6 +568,10 @@ func TestHelp(t *testing.T) {
 	values := map[string]string{
 		"--color": "never", "--namespaces": "net", "--output": "tree",
 		"--subtree": strconv.Itoa(os.Getpid()), "--columns": "NS",
+		"--diff": "old.json", "--watch": "2s",
+		"--type": "net", "--task": strconv.Itoa(os.Getpid()), "--filter": "NS",
+		"-o": "NS", "-t": "net", "-p": strconv.Itoa(os.Getpid()), "-Q": "NS",
+		"--serve": "127.0.0.1:0", "--scan-interval": "5s",
 	}
 	for opt, placeholder := range documented {
 		if opt == "-h" || opt == "--help" || opt == "--version" {

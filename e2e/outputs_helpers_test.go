@@ -24,6 +24,7 @@ import (
 	"github.com/namespaces-of/namespaces_of/model"
 	"github.com/namespaces-of/namespaces_of/nsfs"
 	"github.com/namespaces-of/namespaces_of/nsjson"
+	"github.com/namespaces-of/namespaces_of/nsjson/schema"
 	"github.com/namespaces-of/namespaces_of/procfs"
 )
 
@@ -43,7 +44,7 @@ func outRunJSONBytes(t testing.TB, args ...string) (*model.Model, []byte) {
 	r := nstest.Run(t, full...)
 	checkOK(t, r, full)
 	data := []byte(r.Stdout)
-	if err := nsjson.ValidateSchema(data); err != nil {
+	if err := schema.Validate(data); err != nil {
 		t.Fatalf("namespaces_of %s: the document does not match the schema: %v", strings.Join(full, " "), err)
 	}
 	m, err := nsjson.Decode(bytes.NewReader(data))

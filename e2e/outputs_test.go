@@ -20,6 +20,7 @@ import (
 	"github.com/namespaces-of/namespaces_of/model"
 	"github.com/namespaces-of/namespaces_of/nsfs"
 	"github.com/namespaces-of/namespaces_of/nsjson"
+	"github.com/namespaces-of/namespaces_of/nsjson/schema"
 )
 
 // Acceptance 1 and 2: the JSON of a full scan (and of a deep scan) holds
@@ -216,8 +217,8 @@ func TestOutputsJSONSchemaRejectsBroken(t *testing.T) {
 				t.Fatalf("the document has no %q to break", c.old)
 			}
 			broken := strings.Replace(doc, c.old, c.new, 1)
-			if err := nsjson.ValidateSchema([]byte(broken)); err == nil {
-				t.Errorf("ValidateSchema accepts a document with %s", c.name)
+			if err := schema.Validate([]byte(broken)); err == nil {
+				t.Errorf("schema.Validate accepts a document with %s", c.name)
 			}
 		})
 	}
@@ -428,7 +429,7 @@ func TestOutputsListMatchesLsns(t *testing.T) {
 func TestOutputsListAllColumns(t *testing.T) {
 	nstest.RequireRoot(t)
 	s := outStartScenario(t)
-	const columns = "NS,TYPE,NPROCS,PID,PPID,USER,UID,COMMAND,PARENT,OWNER,HOLDERS,PATH,ID"
+	const columns = "NS,TYPE,NPROCS,PID,PPID,USER,UID,COMM,PARENT,OWNER,HOLDERS,PATH,ID"
 	rows := outListRows(t, columns, "--deep-scan")
 	m := runJSON(t, "--deep-scan")
 	ino := func(id nsfs.ID) string {
@@ -491,14 +492,14 @@ func TestOutputsListAllColumns(t *testing.T) {
 				name = u.Username
 			}
 			exp["PID"], exp["PPID"], exp["UID"], exp["USER"] = strconv.Itoa(p), st["PPid"], uid, name
-			exp["COMMAND"] = st["Name"]
+			exp["COMM"] = st["Name"]
 			exp["PATH"] = fmt.Sprintf("/proc/%d/ns/%s", p, w.Type)
 		case w.Holders[0].Kind == model.HolderFD:
 			exp["PATH"] = fmt.Sprintf("/proc/%d/fd/%d", w.Holders[0].PID, w.Holders[0].FD)
 		default:
 			exp["PATH"] = fmt.Sprintf("/proc/%d/ns/%s", w.Holders[0].PID, w.Holders[0].Kind)
 		}
-		for _, col := range []string{"PID", "PPID", "UID", "USER", "COMMAND"} {
+		for _, col := range []string{"PID", "PPID", "UID", "USER", "COMM"} {
 			if _, ok := exp[col]; !ok {
 				exp[col] = "" // no member: nothing to show
 			}

@@ -2,6 +2,17 @@
 // found, how they nest, who is in them and what keeps them alive. It is
 // plain data: renderers read it without touching /proc, and it can be
 // serialised and rebuilt elsewhere.
+//
+// # Walks
+//
+// What a [View] shows, and in which order, is decided here once:
+// [Model.Forest] builds the trees, [Model.Select] adds the namespaces in
+// display order and by ID and the descendants within the view, and
+// [Model.Descendants] and [Model.DescendantHolders] say which namespaces an
+// ancestor keeps alive, and [Namespace.OwningUser] and
+// [Namespace.OwnerHidden] where a namespace hangs in the user hierarchy.
+// Renderers use these rather than walking the maps
+// themselves, so that every output format agrees.
 package model
 
 import (
@@ -19,10 +30,19 @@ type Model struct {
 	// Self is the scanning process's own user and PID namespace (zero
 	// when unknown); its tree is printed first.
 	SelfUser, SelfPID nsfs.ID
+	// ScannerPID is the scanning process's own PID (0 when unknown). It
+	// is a member like any other; comparisons of two scans leave it out.
+	ScannerPID int
 	// Skipped lists the processes whose namespaces could not be read.
 	Skipped []Skip
 	// Sources reports which discovery sources ran and which could not.
 	Sources []SourceReport
+	// Workloads are the containers, pods and systemd units the scanned
+	// processes belong to, sorted by Ref; see [Workload]. Only filled when
+	// WorkloadsScanned.
+	Workloads []*Workload
+	// WorkloadsScanned says the scan attributed processes to workloads.
+	WorkloadsScanned bool
 	// Tool and Kernel describe where the scan ran (for JSON output).
 	ToolVersion, KernelRelease string
 }
@@ -38,6 +58,10 @@ type Namespace struct {
 	Type nsfs.Type
 	// NSID is the kernel's 64-bit namespace ID (NS_GET_ID); 0 if unknown.
 	NSID uint64
+	// NetNSID is, for a network namespace, the id the scanner's network
+	// namespace gives it (RTM_GETNSID); -1 when it has none assigned, nil
+	// when not read.
+	NetNSID *int32
 
 	// Parent is the parent user or PID namespace. Zero means this is a
 	// topmost visible namespace (the initial one, or one whose parent lies
@@ -63,8 +87,12 @@ type Namespace struct {
 	Threads []Thread
 	// Holders are the other things that keep the namespace alive, or made
 	// discovery find it (open fds, bind mounts, *_for_children links,
-	// sockets, descendants).
+	// sockets, the kernel's list). Being an ancestor is derived when shown,
+	// by [Model.DescendantHolders], not stored by a scan.
 	Holders []Holder
+	// Workloads are the refs (see [Workload]) of the workloads whose
+	// processes, threads or holders are in the namespace, sorted.
+	Workloads []string
 }
 
 // Thread is a task that is a member of a namespace.
@@ -82,7 +110,7 @@ const (
 	HolderBindMount    HolderKind = "bind-mount" // an nsfs bind mount
 	HolderPIDChildren  HolderKind = "pid_for_children"
 	HolderTimeChildren HolderKind = "time_for_children"
-	HolderDescendant   HolderKind = "descendant"  // parent or owner of another namespace
+	HolderDescendant   HolderKind = "descendant"  // parent or owner of another namespace; see [Model.DescendantHolders]
 	HolderKernelList   HolderKind = "kernel-list" // only the kernel's namespace list knows it
 )
 
@@ -98,18 +126,24 @@ type Holder struct {
 	Path string
 	// MountNS is the mount namespace a bind mount lives in.
 	MountNS nsfs.ID
-	// Of is the namespace a descendant holder stands for.
+	// Of is the namespace a [HolderDescendant] holder stands for.
 	Of nsfs.ID
+	// Workload is the ref of the workload whose engine made this holder
+	// (a netns bind mount named in the engine's state), "" if none.
+	Workload string
 }
 
 // Task is what the scan read about one process or thread.
 type Task struct {
-	ID     int    // PID or TID
-	TGID   int    // the process it belongs to
-	PPID   int    // parent process, 0 if unknown
-	UID    int    // real UID, -1 if unknown
-	Comm   string // command name, "" if not read
-	NStgid []int  // PIDs in each PID namespace, outermost first; nil if not read
+	ID   int    // PID or TID
+	TGID int    // the process it belongs to
+	PPID int    // parent process, 0 if unknown
+	UID  int    // real UID, -1 if unknown
+	Comm string // command name, "" if not read
+	// Cmdline is the command line, arguments joined by spaces; "" if not
+	// read or empty (kernel threads).
+	Cmdline string
+	NStgid  []int // PIDs in each PID namespace, outermost first; nil if not read
 }
 
 // Skip records a process whose namespaces could not be read.

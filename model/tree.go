@@ -27,6 +27,18 @@ type View struct {
 	// Subtree, when set, limits the view to the subtree rooted at this
 	// user (or PID) namespace.
 	Subtree nsfs.ID
+	// Match, when set, selects namespaces (a display filter such as
+	// --filter, --type, --persistent): a namespace it rejects is left out
+	// unless a selected namespace lies below it in the tree; then it stays,
+	// as context, in a Node marked Context.
+	Match func(*Namespace) bool
+}
+
+// Whole reports whether the view shows all of its hierarchy: every type,
+// no subtree, no Match. (A View holds a func, so it cannot be compared
+// with ==.)
+func (v View) Whole() bool {
+	return v.Types == 0 && v.Subtree.IsZero() && v.Match == nil
 }
 
 // Shows reports whether the view includes namespaces of type t.
@@ -43,7 +55,10 @@ func (v View) Shows(t nsfs.Type) bool {
 type Node struct {
 	NS        *Namespace
 	Invisible bool
-	Children  []*Node
+	// Context marks a namespace the view's Match rejected, kept because a
+	// selected namespace lies below it.
+	Context  bool
+	Children []*Node
 }
 
 // Forest returns the view's trees in display order:
@@ -55,7 +70,7 @@ type Node struct {
 //   - last, in the user hierarchy, the "invisible ancestor" pseudo node
 //     holding namespaces whose owner is not visible (omitted when empty).
 //
-// With v.Subtree set, the single tree rooted there is returned, or nothing
+// With [View.Subtree] set, the single tree rooted there is returned, or nothing
 // if that namespace is not in the model.
 func (m *Model) Forest(v View) []*Node {
 	children := map[nsfs.ID][]*Namespace{}
@@ -65,12 +80,12 @@ func (m *Model) Forest(v View) []*Node {
 			continue
 		}
 		up := ns.Parent
-		if v.Hierarchy == UserHierarchy && ns.Type != nsfs.User {
-			up = ns.Owner
-			if up.IsZero() {
+		if v.Hierarchy == UserHierarchy {
+			if ns.OwnerHidden() {
 				orphans = append(orphans, ns)
 				continue
 			}
+			up = ns.OwningUser()
 		}
 		if _, known := m.Namespaces[up]; up.IsZero() || !known {
 			roots = append(roots, ns)
@@ -93,7 +108,7 @@ func (m *Model) Forest(v View) []*Node {
 		if !ok || !v.Shows(ns.Type) {
 			return nil
 		}
-		return []*Node{build(ns)}
+		return v.prune([]*Node{build(ns)})
 	}
 	selfRoot := m.rootOf(m.SelfUser)
 	if v.Hierarchy == PIDHierarchy {
@@ -117,7 +132,29 @@ func (m *Model) Forest(v View) []*Node {
 		}
 		forest = append(forest, pseudo)
 	}
-	return forest
+	return v.prune(forest)
+}
+
+// prune applies v.Match: it drops the nodes with nothing selected at or
+// below them and marks the rejected ones that stay as context.
+func (v View) prune(nodes []*Node) []*Node {
+	if v.Match == nil {
+		return nodes
+	}
+	kept := nodes[:0]
+	for _, n := range nodes {
+		n.Children = v.prune(n.Children)
+		selected := n.NS != nil && v.Match(n.NS)
+		if !selected && len(n.Children) == 0 {
+			continue
+		}
+		n.Context = n.NS != nil && !selected
+		kept = append(kept, n)
+	}
+	if len(kept) == 0 {
+		return nil
+	}
+	return kept
 }
 
 // rootOf follows parents from id to the topmost namespace in the model.
@@ -138,30 +175,23 @@ func (m *Model) rootOf(id nsfs.ID) nsfs.ID {
 // sortSiblings puts non-user namespaces first by type then inode, then user
 // namespaces by inode.
 func sortSiblings(list []*Namespace) {
-	sort.Slice(list, func(i, j int) bool {
-		a, b := list[i], list[j]
+	slices.SortFunc(list, func(a, b *Namespace) int {
 		au, bu := a.Type == nsfs.User, b.Type == nsfs.User
-		if au != bu {
-			return bu
+		switch {
+		case au != bu:
+			if au {
+				return 1
+			}
+			return -1
+		case a.Type != b.Type:
+			return a.Type.Rank() - b.Type.Rank()
+		case a.ID.Less(b.ID):
+			return -1
+		case b.ID.Less(a.ID):
+			return 1
 		}
-		if a.Type != b.Type {
-			return a.Type.Rank() < b.Type.Rank()
-		}
-		return a.ID.Less(b.ID)
+		return 0
 	})
-}
-
-// Descendants returns the namespaces whose parent or owner is id, in
-// sibling order. Being an ancestor is itself a reason a namespace exists.
-func (m *Model) Descendants(id nsfs.ID) []*Namespace {
-	var out []*Namespace
-	for _, ns := range m.Namespaces {
-		if ns.Parent == id || ns.Owner == id {
-			out = append(out, ns)
-		}
-	}
-	sortSiblings(out)
-	return out
 }
 
 // Normalize sorts every member and holder list, so that the model (and

@@ -81,7 +81,11 @@ func render(t *testing.T, m *model.Model, forest []*model.Node) string {
 			if m.Namespaces[n.NS.ID] != n.NS {
 				t.Errorf("node %v does not point at the model's namespace", n.NS.ID)
 			}
-			fmt.Fprintf(&b, "%s%v %d\n", indent, n.NS.Type, n.NS.ID.Ino)
+			mark := ""
+			if n.Context {
+				mark = " (context)"
+			}
+			fmt.Fprintf(&b, "%s%v %d%s\n", indent, n.NS.Type, n.NS.ID.Ino, mark)
 		}
 		for _, kid := range n.Children {
 			walk(kid, depth+1)
@@ -445,4 +449,37 @@ func TestNormalize(t *testing.T) {
 	if after := fmt.Sprintf("%+v %+v %+v", a.PIDs, a.Threads, a.Holders); after != before {
 		t.Errorf("second Normalize changed %s to %s", before, after)
 	}
+}
+
+// A display filter keeps what it selects and, as context, the ancestors of
+// what it selects; everything else goes, in either hierarchy.
+func TestForestMatch(t *testing.T) {
+	pick := func(inos ...uint64) func(*model.Namespace) bool {
+		return func(ns *model.Namespace) bool {
+			for _, ino := range inos {
+				if ns.ID.Ino == ino {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	checkForest(t, hostModel(), model.View{Match: pick(250, 310, 20)}, lines(
+		"user 100 (context)",
+		"  net 20",
+		"  user 200 (context)",
+		"    net 250",
+		"  user 300 (context)",
+		"    user 310",
+	))
+	checkForest(t, hostModel(), model.View{Hierarchy: model.PIDHierarchy, Match: pick(340, 35)}, lines(
+		"pid 35",
+		"  pid 260 (context)",
+		"    pid 340",
+	))
+	checkForest(t, hostModel(), model.View{Subtree: id(200), Match: pick(240)}, lines(
+		"user 200 (context)",
+		"  uts 240",
+	))
+	checkForest(t, hostModel(), model.View{Match: pick()}, "")
 }

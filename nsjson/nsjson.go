@@ -1,21 +1,26 @@
-// Package nsjson writes a scan (a *model.Model) as one JSON document and
+// Package nsjson writes a scan (a [*model.Model]) as one JSON document and
 // reads such a document back into a model. The format is documented in
-// docs/json.md and described by the JSON Schema in schema.json (copied to
-// docs/namespaces_of.schema.json).
+// docs/json.md and described by the JSON Schema that package
+// [github.com/namespaces-of/namespaces_of/nsjson/schema] holds (copied to
+// docs/namespaces_of.schema.json) and validates against.
 //
-// Encoding the full view and decoding again gives back the same model (after
-// model.Normalize, and with empty member lists read back as nil), so the JSON
-// can stand in for a scan: save it on one host, render it on another.
+// # Round trip
+//
+// Encoding the full view with [Encode] and reading it with [Decode] gives
+// back the same model (after [model.Model.Normalize], and with empty member
+// lists read back as nil), so the JSON can stand in for a scan: save it on
+// one host, render it on another.
 package nsjson
 
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"slices"
 
 	"github.com/namespaces-of/namespaces_of/model"
 	"github.com/namespaces-of/namespaces_of/nsfs"
@@ -27,7 +32,7 @@ import (
 const SchemaVersion = 1
 
 // The document's shape. Field order is key order, so it is part of the
-// format: keep it in step with docs/json.md and schema.json.
+// format: keep it in step with docs/json.md and nsjson/schema/schema.json.
 type document struct {
 	SchemaVersion int         `json:"schema_version"`
 	ToolVersion   *string     `json:"tool_version"`
@@ -39,6 +44,29 @@ type document struct {
 	Tasks         []taskDoc   `json:"tasks"`
 	Skipped       []skipDoc   `json:"skipped"`
 	Sources       []sourceDoc `json:"sources"`
+	// Workloads is present only when the scan attributed workloads
+	// (--containers); so are the namespaces' and holders' workload keys.
+	Workloads *[]workloadDoc `json:"workloads,omitempty"`
+}
+
+type workloadDoc struct {
+	Ref           string  `json:"ref"`
+	Engine        string  `json:"engine"`
+	ID            *string `json:"id"`
+	Name          *string `json:"name"`
+	Pod           *podDoc `json:"pod"`
+	ContainerName *string `json:"container_name"`
+	Unit          *string `json:"unit"`
+	Rootless      bool    `json:"rootless"`
+	OwnerUID      *int    `json:"owner_uid"`
+	OwnerUser     *string `json:"owner_user"`
+	PIDs          []int   `json:"pids"`
+}
+
+type podDoc struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	UID       string `json:"uid"`
 }
 
 type ref struct {
@@ -53,8 +81,9 @@ type viewDoc struct {
 }
 
 type selfDoc struct {
-	User *ref `json:"user"`
-	PID  *ref `json:"pid"`
+	User    *ref `json:"user"`
+	PID     *ref `json:"pid"`
+	Process *int `json:"process"`
 }
 
 type rootsDoc struct {
@@ -77,6 +106,10 @@ type nsDoc struct {
 	Threads      []threadDoc `json:"threads"`
 	Holders      []holderDoc `json:"holders"`
 	Descendants  []ref       `json:"descendants"`
+	// Context is set only for a namespace a display filter kept as the
+	// ancestor of a selected one.
+	Context   bool      `json:"context,omitempty"`
+	Workloads *[]string `json:"workloads,omitempty"`
 }
 
 type threadDoc struct {
@@ -91,6 +124,8 @@ type holderDoc struct {
 	Path    *string `json:"path"`
 	MountNS *ref    `json:"mount_ns"`
 	Of      *ref    `json:"of"`
+	// Workload is present (a ref or null) only in documents with workloads.
+	Workload **string `json:"workload,omitempty"`
 }
 
 type taskDoc struct {
@@ -114,10 +149,10 @@ type sourceDoc struct {
 }
 
 // Encode writes the part of m that v shows as one indented JSON document
-// followed by a newline. The namespaces are those in m.Forest(v); their
-// parent and owner references may name namespaces outside the view. m is
-// not modified; member and holder lists are written sorted, as
-// model.Normalize would leave them.
+// followed by a newline. The namespaces are those [model.Model.Select]
+// selects for v, by inode; their parent and owner references may name
+// namespaces outside the view. m is not modified; member and holder lists
+// are written sorted, as [model.Model.Normalize] would leave them.
 func Encode(w io.Writer, m *model.Model, v model.View) error {
 	if m == nil {
 		return errors.New("nsjson: nil model")
@@ -141,65 +176,49 @@ func Encode(w io.Writer, m *model.Model, v model.View) error {
 }
 
 func build(m *model.Model, v model.View) (*document, error) {
-	inView := map[nsfs.ID]bool{}
-	walk(m.Forest(v), func(ns *model.Namespace) { inView[ns.ID] = true })
-
-	ids := make([]nsfs.ID, 0, len(inView))
-	for id := range inView {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i].Less(ids[j]) })
+	sel := m.Select(v)
+	shown := sel.ByID()
 
 	// Sort copies through model.Normalize so the order is exactly the
 	// model's canonical one without touching the caller's model.
-	sorted := &model.Model{Namespaces: map[nsfs.ID]*model.Namespace{}, Skipped: append([]model.Skip(nil), m.Skipped...)}
-	for _, id := range ids {
-		ns := *m.Namespaces[id]
+	sorted := &model.Model{Namespaces: make(map[nsfs.ID]*model.Namespace, len(shown)), Skipped: append([]model.Skip(nil), m.Skipped...)}
+	for _, orig := range shown {
+		ns := *orig
 		ns.PIDs = append([]int(nil), ns.PIDs...)
 		ns.Threads = append([]model.Thread(nil), ns.Threads...)
 		ns.Holders = append([]model.Holder(nil), ns.Holders...)
-		sorted.Namespaces[id] = &ns
+		sorted.Namespaces[ns.ID] = &ns
 	}
 	sorted.Normalize()
-
-	descendants := map[nsfs.ID][]ref{}
-	for _, id := range ids { // ids is sorted, so each list is too
-		ns := sorted.Namespaces[id]
-		for i, up := range []nsfs.ID{ns.Parent, ns.Owner} {
-			if inView[up] && (i == 0 || up != ns.Parent) {
-				descendants[up] = append(descendants[up], refOf(id))
-			}
-		}
-	}
 
 	doc := &document{
 		SchemaVersion: SchemaVersion,
 		ToolVersion:   nullString(m.ToolVersion),
 		KernelRelease: nullString(m.KernelRelease),
 		View:          viewOf(v),
-		Self:          selfDoc{User: nullRef(m.SelfUser), PID: nullRef(m.SelfPID)},
+		Self:          selfDoc{User: nullRef(m.SelfUser), PID: nullRef(m.SelfPID), Process: nullInt(m.ScannerPID, 0)},
 		Roots: rootsDoc{
-			User: roots(m, inView, model.UserHierarchy, nsfs.User),
-			PID:  roots(m, inView, model.PIDHierarchy, nsfs.PID),
+			User: roots(m, v, sel, model.UserHierarchy, nsfs.User),
+			PID:  roots(m, v, sel, model.PIDHierarchy, nsfs.PID),
 		},
 		Namespaces: []nsDoc{},
 		Tasks:      []taskDoc{},
 		Skipped:    []skipDoc{},
 		Sources:    []sourceDoc{},
 	}
-	for _, id := range ids {
-		ns := sorted.Namespaces[id]
-		d, err := nsDocOf(ns)
+	for _, orig := range shown {
+		d, err := nsDocOf(sorted.Namespaces[orig.ID])
 		if err != nil {
 			return nil, err
 		}
-		d.Descendants = descendants[id]
-		if d.Descendants == nil {
-			d.Descendants = []ref{}
+		if m.WorkloadsScanned {
+			addWorkloadRefs(&d, sorted.Namespaces[orig.ID])
 		}
+		d.Descendants = refsByID(sel.Descendants(orig.ID))
+		d.Context = sel.Context(orig.ID)
 		doc.Namespaces = append(doc.Namespaces, d)
 	}
-	for _, t := range tasksOf(m, sorted, len(inView) == len(m.Namespaces)) {
+	for _, t := range tasksOf(m, sorted, len(shown) == len(m.Namespaces)) {
 		doc.Tasks = append(doc.Tasks, taskDocOf(t))
 	}
 	for _, s := range sorted.Skipped {
@@ -208,17 +227,67 @@ func build(m *model.Model, v model.View) (*document, error) {
 	for _, s := range m.Sources {
 		doc.Sources = append(doc.Sources, sourceDoc{Name: s.Name, Ran: s.Ran, Reason: nullString(s.Reason)})
 	}
+	if m.WorkloadsScanned {
+		doc.Workloads = workloadsOf(m, sorted, len(shown) == len(m.Namespaces))
+	}
 	return doc, nil
 }
 
-// walk visits the namespaces of a forest in display order.
-func walk(nodes []*model.Node, f func(*model.Namespace)) {
-	for _, n := range nodes {
-		if n.NS != nil {
-			f(n.NS)
-		}
-		walk(n.Children, f)
+// addWorkloadRefs writes the namespace's and its holders' workload refs.
+func addWorkloadRefs(d *nsDoc, ns *model.Namespace) {
+	refs := append([]string{}, ns.Workloads...)
+	d.Workloads = &refs
+	for i := range d.Holders {
+		// Holders were written in ns.Holders' (sorted) order.
+		ref := nullString(ns.Holders[i].Workload)
+		d.Holders[i].Workload = &ref
 	}
+}
+
+// workloadsOf lists the workloads to write, by ref: all of them for an
+// unfiltered view, otherwise those the written namespaces refer to.
+func workloadsOf(m, written *model.Model, all bool) *[]workloadDoc {
+	named := map[string]bool{}
+	for _, ns := range written.Namespaces {
+		for _, r := range ns.Workloads {
+			named[r] = true
+		}
+	}
+	out := []workloadDoc{}
+	for _, w := range m.Workloads {
+		if !all && !named[w.Ref] {
+			continue
+		}
+		d := workloadDoc{
+			Ref:           w.Ref,
+			Engine:        w.Engine,
+			ID:            nullString(w.ID),
+			Name:          nullString(w.Name),
+			ContainerName: nullString(w.ContainerName),
+			Unit:          nullString(w.Unit),
+			Rootless:      w.Rootless,
+			OwnerUID:      nullInt(w.OwnerUID, -1),
+			OwnerUser:     nullString(w.OwnerUser),
+			PIDs:          append([]int{}, w.PIDs...),
+		}
+		if w.Pod != nil {
+			d.Pod = &podDoc{Namespace: w.Pod.Namespace, Name: w.Pod.Name, UID: w.Pod.UID}
+		}
+		out = append(out, d)
+	}
+	return &out
+}
+
+// refsByID returns references to list's namespaces, by inode.
+func refsByID(list []*model.Namespace) []ref {
+	out := make([]ref, 0, len(list))
+	for _, ns := range list {
+		out = append(out, refOf(ns.ID))
+	}
+	slices.SortFunc(out, func(a, b ref) int {
+		return cmp.Or(cmp.Compare(a.Inode, b.Inode), cmp.Compare(a.Device, b.Device))
+	})
+	return out
 }
 
 func viewOf(v model.View) viewDoc {
@@ -234,15 +303,20 @@ func viewOf(v model.View) viewDoc {
 	return d
 }
 
-// roots lists, in display order, the namespaces of type t in the document
-// whose parent is not in the document: the tops of its trees of type t.
-func roots(m *model.Model, inView map[nsfs.ID]bool, h model.Hierarchy, t nsfs.Type) []ref {
+// roots lists, in display order, the namespaces of type t in sel (the
+// selection of v) whose parent is not in sel: the tops of the document's
+// trees of type t.
+func roots(m *model.Model, v model.View, sel *model.Selection, h model.Hierarchy, t nsfs.Type) []ref {
 	out := []ref{}
-	walk(m.Forest(model.View{Hierarchy: h}), func(ns *model.Namespace) {
-		if ns.Type == t && inView[ns.ID] && !inView[ns.Parent] {
+	whole := sel
+	if v.Hierarchy != h || !v.Whole() {
+		whole = m.Select(model.View{Hierarchy: h})
+	}
+	for _, ns := range whole.Namespaces {
+		if ns.Type == t && sel.Shows(ns.ID) && !sel.Shows(ns.Parent) {
 			out = append(out, refOf(ns.ID))
 		}
-	})
+	}
 	return out
 }
 
@@ -270,27 +344,14 @@ func nsDocOf(ns *model.Namespace) (nsDoc, error) {
 		d.NSID = &ns.NSID
 	}
 	if ns.Type != nsfs.User {
-		visible := !ns.Owner.IsZero()
+		visible := !ns.OwnerHidden()
 		d.OwnerVisible = &visible
 	}
 	for _, t := range ns.Threads {
-		d.Threads = append(d.Threads, threadDoc{TID: t.TID, PID: t.PID})
+		d.Threads = append(d.Threads, ThreadOf(t))
 	}
 	for _, h := range ns.Holders {
-		hd := holderDoc{
-			Kind:    string(h.Kind),
-			PID:     nullInt(h.PID, 0),
-			Path:    nullString(h.Path),
-			MountNS: nullRef(h.MountNS),
-			Of:      nullRef(h.Of),
-		}
-		// fd 0 is a real descriptor for fd and socket holders; for other
-		// kinds 0 means "not applicable".
-		if h.Kind == model.HolderFD || h.Kind == model.HolderSocket || h.FD != 0 {
-			fd := h.FD
-			hd.FD = &fd
-		}
-		d.Holders = append(d.Holders, hd)
+		d.Holders = append(d.Holders, HolderOf(h))
 	}
 	return d, nil
 }
@@ -318,7 +379,7 @@ func tasksOf(m, written *model.Model, all bool) []*model.Task {
 			out = append(out, t)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	slices.SortFunc(out, func(a, b *model.Task) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 

@@ -1,11 +1,12 @@
 package nsjson
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	"github.com/namespaces-of/namespaces_of/internal/nstest"
 	"github.com/namespaces-of/namespaces_of/model"
 	"github.com/namespaces-of/namespaces_of/nsfs"
+	"github.com/namespaces-of/namespaces_of/nsjson/schema"
 	"github.com/namespaces-of/namespaces_of/procfs"
 )
 
@@ -26,7 +28,7 @@ func encode(t *testing.T, m *model.Model, v model.View) []byte {
 	if err := Encode(&buf, m, v); err != nil {
 		t.Fatalf("Encode: %v", err)
 	}
-	if err := ValidateSchema(buf.Bytes()); err != nil {
+	if err := schema.Validate(buf.Bytes()); err != nil {
 		t.Fatalf("output does not match the schema: %v\n%s", err, buf.Bytes())
 	}
 	return buf.Bytes()
@@ -54,6 +56,7 @@ func rich() *model.Model {
 	m.ToolVersion = "1.2.3-dev"
 	m.KernelRelease = "6.18.44-fc-v657"
 	m.SelfUser, m.SelfPID = id(100), id(200)
+	m.ScannerPID = 9000
 	m.Namespaces[id(100)] = &model.Namespace{
 		ID: id(100), Type: nsfs.User, NSID: 1 << 62, CreatorUID: 0,
 		UIDMap: []procfs.IDRange{{Inside: 0, Outside: 0, Count: 4294967295}},
@@ -136,7 +139,7 @@ func dump(m *model.Model) string {
 	for _, pid := range slices.Sorted(maps.Keys(m.Tasks)) {
 		b.WriteString(jsonish(m.Tasks[pid]) + "\n")
 	}
-	b.WriteString(jsonish([]any{m.SelfUser, m.SelfPID, m.Skipped, m.Sources, m.ToolVersion, m.KernelRelease}))
+	b.WriteString(jsonish([]any{m.SelfUser, m.SelfPID, m.ScannerPID, m.Skipped, m.Sources, m.ToolVersion, m.KernelRelease}))
 	return b.String()
 }
 
@@ -340,7 +343,8 @@ func TestDecodeErrors(t *testing.T) {
 		"unknown type":   {`{"schema_version": 1, "namespaces": [{"type": "foo", "inode": 1}]}`, `unknown type "foo"`},
 		"inode 0":        {`{"schema_version": 1, "namespaces": [{"type": "net", "inode": 0}]}`, "inode 0"},
 		"duplicate":      {`{"schema_version": 1, "namespaces": [{"type": "net", "inode": 1}, {"type": "net", "inode": 1}]}`, "listed twice"},
-		"duplicate task": {`{"schema_version": 1, "tasks": [{"id": 1}, {"id": 1}]}`, "task 1 listed twice"},
+		"duplicate task": {`{"schema_version": 1, "namespaces": [], "tasks": [{"id": 1}, {"id": 1}]}`, "task 1 listed twice"},
+		"no namespaces":  {`{"schema_version": 1, "changes": []}`, "no namespaces"},
 		"short map line": {`{"schema_version": 1, "namespaces": [{"type": "user", "inode": 1, "uid_map": [[0, 0]]}]}`, "uid_map: id map entry 0"},
 		"string inode":   {`{"schema_version": 1, "namespaces": [{"type": "net", "inode": "1"}]}`, "cannot unmarshal string"},
 		"negative inode": {`{"schema_version": 1, "namespaces": [{"type": "net", "inode": -1}]}`, "cannot unmarshal number -1"},
@@ -396,12 +400,12 @@ func TestSchemaRejects(t *testing.T) {
 			}
 			edit(doc)
 			data, _ := json.Marshal(doc)
-			if err := ValidateSchema(data); err == nil {
+			if err := schema.Validate(data); err == nil {
 				t.Errorf("schema accepted %s", data)
 			}
 		})
 	}
-	if err := ValidateSchema(append(valid, "{}"...)); err == nil {
+	if err := schema.Validate(append(valid, "{}"...)); err == nil {
 		t.Error("schema accepted trailing data")
 	}
 }
@@ -416,15 +420,13 @@ func ns(doc map[string]any, ino float64) map[string]any {
 	panic("no such namespace")
 }
 
-// docs/ holds a copy of the embedded schema for readers; keep them equal.
-func TestDocsSchemaIsEmbeddedSchema(t *testing.T) {
-	docs, err := os.ReadFile(filepath.Join("..", "docs", "namespaces_of.schema.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(docs, schemaJSON) {
-		t.Error("docs/namespaces_of.schema.json differs from nsjson/schema.json: cp nsjson/schema.json docs/namespaces_of.schema.json")
-	}
+// indent is indentTo into a new buffer.
+func indent(src []byte) []byte {
+	var b bytes.Buffer
+	w := bufio.NewWriter(&b)
+	indentTo(w, src)
+	w.Flush()
+	return b.Bytes()
 }
 
 func TestIndent(t *testing.T) {
@@ -459,5 +461,69 @@ func TestIndent(t *testing.T) {
 }`
 	if got != want {
 		t.Errorf("layout:\n%s\nwant\n%s", got, want)
+	}
+}
+
+// DecodeWithView gives back the view a document was written with.
+func TestDecodeWithView(t *testing.T) {
+	for _, v := range []model.View{
+		{},
+		{Types: nsfs.NewTypeSet(nsfs.Net)},
+		{Hierarchy: model.PIDHierarchy},
+		{Subtree: id(100)},
+	} {
+		var b bytes.Buffer
+		if err := Encode(&b, rich(), v); err != nil {
+			t.Fatal(err)
+		}
+		_, got, err := DecodeWithView(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := v
+		if want.Types != 0 {
+			want.Types |= nsfs.NewTypeSet(nsfs.User)
+		}
+		if got.Hierarchy != want.Hierarchy || got.Types != want.Types || got.Subtree != want.Subtree || got.Match != nil {
+			t.Errorf("view %+v read back as %+v", v, got)
+		}
+	}
+}
+
+// A namespace a display filter keeps only as context says so; the others
+// carry no "context" key.
+func TestContext(t *testing.T) {
+	m := scenario()
+	out := encode(t, m, model.View{Match: func(ns *model.Namespace) bool { return ns.Type == nsfs.Net && len(ns.PIDs) == 0 }})
+	var doc struct {
+		Namespaces []map[string]any `json:"namespaces"`
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var context, selected []string
+	for _, ns := range doc.Namespaces {
+		name := fmt.Sprintf("%v %v", ns["type"], ns["inode"])
+		switch c, ok := ns["context"]; {
+		case !ok:
+			selected = append(selected, name)
+		case c == true:
+			context = append(context, name)
+		default:
+			t.Errorf("%s: context %v", name, c)
+		}
+	}
+	if len(selected) == 0 || len(context) == 0 {
+		t.Errorf("selected %v, context %v: want both", selected, context)
+	}
+	for _, name := range selected {
+		if !strings.HasPrefix(name, "net ") {
+			t.Errorf("%s selected", name)
+		}
+	}
+	for _, name := range context {
+		if !strings.HasPrefix(name, "user ") {
+			t.Errorf("%s kept as context", name)
+		}
 	}
 }

@@ -10,7 +10,8 @@ import (
 
 // nsfsMarker is what the optional-fields separator and filesystem type look
 // like in a mountinfo line of an nsfs mount. It only pre-selects lines; the
-// decision is taken on the parsed filesystem-type field.
+// decision is taken on the parsed filesystem-type field, by
+// [mountinfo.FSTypeFilter].
 var nsfsMarker = []byte(" - nsfs ")
 
 // NSFSMounts returns the mount points (octal escapes decoded, relative to
@@ -26,9 +27,7 @@ func NSFSMounts(r io.Reader) ([]string, error) {
 		if !bytes.Contains(line, nsfsMarker) {
 			continue
 		}
-		infos, err := mountinfo.GetMountsFromReader(bytes.NewReader(line), func(i *mountinfo.Info) (skip, stop bool) {
-			return i.FSType != "nsfs", false
-		})
+		infos, err := mountinfo.GetMountsFromReader(bytes.NewReader(line), mountinfo.FSTypeFilter("nsfs"))
 		if err != nil {
 			return paths, err
 		}

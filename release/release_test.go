@@ -47,7 +47,7 @@ func command(t *testing.T, dir string, env []string, name string, args ...string
 // gitHead is the checkout's HEAD commit; tests that need git skip without it.
 func gitHead(t *testing.T) string {
 	t.Helper()
-	nstest.RequireTool(t, "git", "git")
+	nstest.Program(t, "git")
 	out, err := exec.Command("git", "-C", repoRoot(t), "rev-parse", "HEAD").Output()
 	if err != nil {
 		t.Skipf("not in a git checkout: %v", err)
@@ -132,7 +132,7 @@ func TestVersionNamesRevision(t *testing.T) {
 // TestCompletionFromBinary runs the issue's own commands against the built
 // binary on PATH.
 func TestCompletionFromBinary(t *testing.T) {
-	bash := nstest.RequireTool(t, "bash", "bash")
+	bash := nstest.Program(t, "bash")
 	env := append(os.Environ(), "PATH="+binary(t)+":"+os.Getenv("PATH"))
 	got := command(t, "", env, bash, "-c", "source <(namespaces_of --completion=bash); complete -p namespaces_of")
 	if got != "complete -F _namespaces_of namespaces_of\n" {
@@ -144,7 +144,7 @@ func TestCompletionFromBinary(t *testing.T) {
 		t.Errorf("completing %q offered %q, want --output=", "namespaces_of --out", got)
 	}
 	for _, shell := range []string{"zsh", "fish"} {
-		path := nstest.RequireTool(t, shell, shell)
+		path := nstest.Program(t, shell)
 		command(t, "", env, path, "-n", "-c", "x") // the shell works
 		script := filepath.Join(t.TempDir(), "script")
 		text := command(t, "", nil, filepath.Join(binary(t), "namespaces_of"), "--completion="+shell)

@@ -42,6 +42,9 @@ func down(out io.Writer) error {
 			return err
 		}
 	}
+	if st != nil {
+		removeGroupCgroups(st.CgroupParents)
+	}
 	if err := os.RemoveAll(stateDir); err != nil {
 		return err
 	}

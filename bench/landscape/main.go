@@ -1,7 +1,7 @@
 // Command landscape builds and tears down a benchmark landscape: N sleeping
 // processes spread over M namespace groups.
 //
-//	landscape up N M [--threads 300] [--bind-mount] [--timeout 10m]
+//	landscape up N M [--threads 300] [--bind-mount] [--cgroups] [--timeout 10m]
 //	landscape down
 //
 // up starts one supervisor (setsid, detached from the terminal) that starts M
@@ -24,7 +24,16 @@ import (
 )
 
 // stateDir holds the supervisor's state, its log and the bind-mount target.
-const stateDir = "/run/namespaces_of-bench"
+// NAMESPACES_OF_BENCH_DIR moves it, so that two landscapes can be up at once
+// (each down then takes its own).
+var stateDir = stateDirFromEnv()
+
+func stateDirFromEnv() string {
+	if d := os.Getenv("NAMESPACES_OF_BENCH_DIR"); d != "" {
+		return d
+	}
+	return "/run/namespaces_of-bench"
+}
 
 func main() {
 	if len(os.Args) < 2 {
@@ -57,7 +66,7 @@ func main() {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
-  landscape up N M [--threads T] [--bind-mount] [--timeout D]
+  landscape up N M [--threads T] [--bind-mount] [--cgroups] [--timeout D]
   landscape down`)
 	os.Exit(2)
 }

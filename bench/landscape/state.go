@@ -22,6 +22,9 @@ type state struct {
 	Groups     int    `json:"groups"`
 	Threads    int    `json:"threads,omitempty"`
 	BindMount  string `json:"bind_mount,omitempty"`
+	// CgroupParents are the directories of the groups' .../docker/<id64>
+	// cgroups (--cgroups).
+	CgroupParents []string `json:"cgroup_parents,omitempty"`
 }
 
 func statePath() string { return filepath.Join(stateDir, "state.json") }

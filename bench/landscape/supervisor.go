@@ -85,9 +85,10 @@ func supervise(args []string) {
 		fmt.Fprintln(os.Stderr, "supervisor:", err)
 		os.Exit(1) // the groups follow through Pdeathsig
 	}
-	if len(args) != 5 {
+	if len(args) != 6 {
 		fail(errors.New("bad supervisor arguments"))
 	}
+	cgroups := args[5]
 	n, _ := strconv.Atoi(args[0])
 	m, _ := strconv.Atoi(args[1])
 	nthreads, _ := strconv.Atoi(args[2])
@@ -126,7 +127,7 @@ func supervise(args []string) {
 			sys.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 1}}
 			sys.GidMappingsEnableSetgroups = true
 		}
-		argv := []string{os.Args[0], modeGroup, strconv.Itoa(g), strconv.Itoa(count), mnt, sleep}
+		argv := []string{os.Args[0], modeGroup, strconv.Itoa(g), strconv.Itoa(count), mnt, sleep, cgroups}
 		leaders[g], err = start(argv, leaderEnv, []*os.File{devnull, devnull, os.Stderr}, sys)
 		if err != nil {
 			fail(fmt.Errorf("start group %d: %w", g, err))
@@ -209,11 +210,18 @@ func group(args []string) {
 		fmt.Fprintf(ready, "%v\n", err)
 		os.Exit(1)
 	}
-	if len(args) != 4 {
+	if len(args) != 5 {
 		fail(errors.New("bad group arguments"))
 	}
+	g, _ := strconv.Atoi(args[0])
 	count, _ := strconv.Atoi(args[1])
 	sleep := args[3]
+	if args[4] == "true" {
+		// Before the sleepers start, so that they inherit it.
+		if err := joinGroupCgroup(cgroupParents(), g); err != nil {
+			fail(err)
+		}
+	}
 	if args[2] == "mnt" {
 		// Like unshare(1): make the copied mount tree private so host mounts
 		// made later (the --bind-mount) do not propagate into this namespace.

@@ -21,6 +21,7 @@ type upConfig struct {
 	n, m      int
 	threads   int
 	bindMount bool
+	cgroups   bool
 	timeout   time.Duration
 }
 
@@ -29,6 +30,7 @@ func parseUp(args []string) (upConfig, error) {
 	set := flag.NewFlagSet("up", flag.ContinueOnError)
 	set.IntVar(&c.threads, "threads", 0, "add one process with this many threads blocked (for --search-tasks)")
 	set.BoolVar(&c.bindMount, "bind-mount", false, "bind-mount group 0's net namespace onto "+bindTarget()+" (for --deep-scan)")
+	set.BoolVar(&c.cgroups, "cgroups", false, "put each group in a container-like cgroup /docker/<id64> (for --containers)")
 	set.DurationVar(&c.timeout, "timeout", 10*time.Minute, "give up (and tear down) if the landscape is not ready by then")
 	// Flags may come before, between or after N and M.
 	var pos []string
@@ -102,7 +104,7 @@ func up(args []string) error {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 
 	argv := []string{os.Args[0], modeSupervisor,
-		strconv.Itoa(c.n), strconv.Itoa(c.m), strconv.Itoa(c.threads), strconv.FormatBool(c.bindMount), sleep}
+		strconv.Itoa(c.n), strconv.Itoa(c.m), strconv.Itoa(c.threads), strconv.FormatBool(c.bindMount), sleep, strconv.FormatBool(c.cgroups)}
 	p, err := os.StartProcess("/proc/self/exe", argv, &os.ProcAttr{
 		Dir:   "/", // do not pin the caller's working directory
 		Files: []*os.File{devnull, log, log, w},
@@ -123,6 +125,10 @@ func up(args []string) error {
 	st := &state{Supervisor: pid, StartTime: ps.startTime, Sleepers: c.n, Groups: c.m, Threads: c.threads}
 	if c.bindMount {
 		st.BindMount = bindTarget()
+	}
+	if c.cgroups {
+		// The leaders compute the same list: they are in our cgroups.
+		st.CgroupParents = cgroupParents()
 	}
 	if err := writeState(st); err != nil {
 		return cleanup(err)

@@ -53,6 +53,14 @@ var allModes = []mode{
 	{"deep-scan", "tool", []string{"--deep-scan"}},
 	{"search-tasks", "tool", []string{"--search-tasks"}},
 	{"json", "tool", []string{"--output=json"}},
+	{"containers", "tool", []string{"--containers"}},
+	// The list and what issue #11 added to it: none of these is in the
+	// default mode set; name them with -modes.
+	{"list", "tool", []string{"--output=list"}},
+	{"list-filter", "tool", []string{"--output=list", "--filter", `TYPE == "net" && NPROCS == 0 || USER != "root"`}},
+	{"list-command", "tool", []string{"--output=list", "-o", "NS,TYPE,NPROCS,PID,COMMAND"}},
+	{"list-netnsid", "tool", []string{"--output=list", "-o", "+NETNSID"}},
+	{"persistent", "tool", []string{"--persistent", "--output=list"}},
 }
 
 // sample is one timed execution.

@@ -71,7 +71,7 @@ var completionCases = []struct {
 // TestBash drives the bash script as bash would, through COMP_LINE and
 // COMP_POINT, and reads COMPREPLY.
 func TestBash(t *testing.T) {
-	bash := nstest.RequireTool(t, "bash", "bash")
+	bash := nstest.Program(t, "bash")
 	path := script(t, "bash")
 	if got := run(t, bash, "-c", "source <(cat "+path+"); complete -p namespaces_of"); got != "complete -F _namespaces_of namespaces_of\n" {
 		t.Errorf("complete -p namespaces_of printed %q", got)
@@ -108,7 +108,7 @@ func TestBash(t *testing.T) {
 
 // TestFish asks fish itself what it would offer.
 func TestFish(t *testing.T) {
-	fish := nstest.RequireTool(t, "fish", "fish")
+	fish := nstest.Program(t, "fish")
 	path := script(t, "fish")
 	run(t, fish, "-n", path)
 	// fish completes only commands it can find.
@@ -154,7 +154,7 @@ func TestFish(t *testing.T) {
 // TestZsh checks the script's syntax, and that sourcing it registers the
 // completion function with a freshly initialised completion system.
 func TestZsh(t *testing.T) {
-	zsh := nstest.RequireTool(t, "zsh", "zsh")
+	zsh := nstest.Program(t, "zsh")
 	path := script(t, "zsh")
 	run(t, zsh, "-n", path)
 	dump := filepath.Join(t.TempDir(), "zcompdump")

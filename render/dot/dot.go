@@ -2,7 +2,11 @@
 //
 //	namespaces_of --output=dot | dot -Tsvg > ns.svg
 //
-// draws the hierarchy. The layout is described in docs/dot.md:
+// draws the hierarchy.
+//
+// # Layout
+//
+// The layout is described in docs/dot.md:
 //   - each user namespace is a cluster holding its own node, the
 //     namespaces it owns, and the clusters of its child user namespaces, so
 //     nesting in the picture is ownership;
@@ -13,8 +17,8 @@
 //     a pseudo node, "invisible ancestor user NS";
 //   - nodes are labelled with type, inode, member count and holders.
 //
-// Nodes, clusters and edges are written in model.Forest order, so the same
-// model gives the same text.
+// Nodes, clusters and edges are written in the order of
+// [model.Model.Forest], so the same model gives the same text.
 package dot
 
 import (
@@ -35,40 +39,27 @@ const header = `digraph namespaces_of {
 	edge [arrowsize=0.7];
 `
 
-// Render writes the view of m as one DOT digraph.
+// Render writes the view of m, as [model.Model.Select] selects it, as one
+// DOT digraph.
 func Render(w io.Writer, m *model.Model, v model.View) error {
 	if m == nil {
 		return fmt.Errorf("dot: nil model")
 	}
-	forest := m.Forest(v)
-	inView := map[nsfs.ID]bool{}
-	var order []*model.Namespace
-	var collect func([]*model.Node)
-	collect = func(nodes []*model.Node) {
-		for _, n := range nodes {
-			if n.NS != nil {
-				inView[n.NS.ID] = true
-				order = append(order, n.NS)
-			}
-			collect(n.Children)
-		}
-	}
-	collect(forest)
-
+	sel := m.Select(v)
 	var b strings.Builder
 	b.WriteString(header)
-	for _, n := range forest {
-		writeNode(&b, n, 1)
+	for _, n := range sel.Forest {
+		writeNode(&b, m, n, 1)
 	}
-	for _, ns := range order {
-		if ns.Type.Hierarchical() && inView[ns.Parent] {
+	for _, ns := range sel.Namespaces {
+		if ns.Type.Hierarchical() && sel.Shows(ns.Parent) {
 			fmt.Fprintf(&b, "\t%s -> %s [class=\"parent\", style=bold];\n", nodeID(ns.Parent), nodeID(ns.ID))
 		}
-		if ns.Type != nsfs.User && inView[ns.Owner] {
+		if ns.Type != nsfs.User && sel.Shows(ns.Owner) {
 			fmt.Fprintf(&b, "\t%s -> %s [class=\"owner\", style=dashed, color=\"gray40\"];\n", nodeID(ns.Owner), nodeID(ns.ID))
 		}
 	}
-	for _, n := range forest {
+	for _, n := range sel.Forest {
 		if n.Invisible {
 			for _, kid := range n.Children {
 				fmt.Fprintf(&b, "\t%s -> %s [class=\"owner invisible\", style=dotted, color=\"gray40\"];\n", invisibleID, nodeID(kid.NS.ID))
@@ -84,7 +75,7 @@ const invisibleID = `"invisible"`
 
 // writeNode writes a forest node: a user namespace as a cluster around its
 // node and its children, anything else as a plain node.
-func writeNode(b *strings.Builder, n *model.Node, depth int) {
+func writeNode(b *strings.Builder, m *model.Model, n *model.Node, depth int) {
 	tab := strings.Repeat("\t", depth)
 	switch {
 	case n.Invisible:
@@ -94,16 +85,24 @@ func writeNode(b *strings.Builder, n *model.Node, depth int) {
 	case n.NS.Type == nsfs.User:
 		fmt.Fprintf(b, "%ssubgraph \"cluster_%d_%d\" {\n", tab, n.NS.ID.Dev, n.NS.ID.Ino)
 		fmt.Fprintf(b, "%s\tlabel=\"\"; style=\"rounded,filled\"; color=\"goldenrod3\"; fillcolor=\"#fffbea\";\n", tab)
-		fmt.Fprintf(b, "%s\t%s [label=%s, class=\"user\", style=\"rounded,filled,bold\", fillcolor=\"#ffe27a\"];\n", tab, nodeID(n.NS.ID), label(n.NS))
+		if n.Context {
+			fmt.Fprintf(b, "%s\t%s [label=%s, class=\"user context\", style=\"rounded,dashed\", fontcolor=\"gray40\"];\n", tab, nodeID(n.NS.ID), label(m, n.NS))
+		} else {
+			fmt.Fprintf(b, "%s\t%s [label=%s, class=\"user\", style=\"rounded,filled,bold\", fillcolor=\"#ffe27a\"];\n", tab, nodeID(n.NS.ID), label(m, n.NS))
+		}
 	default:
-		fmt.Fprintf(b, "%s%s [label=%s, class=%q];\n", tab, nodeID(n.NS.ID), label(n.NS), n.NS.Type.String())
+		if n.Context {
+			fmt.Fprintf(b, "%s%s [label=%s, class=\"%s context\", style=dashed, fontcolor=\"gray40\"];\n", tab, nodeID(n.NS.ID), label(m, n.NS), n.NS.Type)
+		} else {
+			fmt.Fprintf(b, "%s%s [label=%s, class=%q];\n", tab, nodeID(n.NS.ID), label(m, n.NS), n.NS.Type.String())
+		}
 		for _, kid := range n.Children { // PID namespaces under --pidns
-			writeNode(b, kid, depth)
+			writeNode(b, m, kid, depth)
 		}
 		return
 	}
 	for _, kid := range n.Children {
-		writeNode(b, kid, depth+1)
+		writeNode(b, m, kid, depth+1)
 	}
 	fmt.Fprintf(b, "%s}\n", tab)
 }
@@ -112,7 +111,7 @@ func nodeID(id nsfs.ID) string { return fmt.Sprintf("\"ns_%d_%d\"", id.Dev, id.I
 
 // label is "type inode", the creator of a user namespace, the member count,
 // and what else holds the namespace.
-func label(ns *model.Namespace) string {
+func label(m *model.Model, ns *model.Namespace) string {
 	lines := []string{fmt.Sprintf("%s %d", ns.Type, ns.ID.Ino)}
 	if ns.Type == nsfs.User && ns.CreatorUID >= 0 {
 		lines = append(lines, fmt.Sprintf("creator UID %d", ns.CreatorUID))
@@ -121,28 +120,27 @@ func label(ns *model.Namespace) string {
 	if len(ns.Threads) > 0 {
 		lines = append(lines, plural(len(ns.Threads), "thread"))
 	}
-	var kinds []string
-	count := map[model.HolderKind]int{}
+	var counted []model.Holder // bind mounts with a path are named instead
 	for _, h := range ns.Holders {
 		if h.Kind == model.HolderBindMount && h.Path != "" {
 			lines = append(lines, "bind mount "+h.Path)
-			continue
+		} else {
+			counted = append(counted, h)
 		}
-		if count[h.Kind] == 0 {
-			kinds = append(kinds, string(h.Kind))
-		}
-		count[h.Kind]++
 	}
-	for _, k := range kinds {
-		held := "held by " + k
-		if n := count[model.HolderKind(k)]; n > 1 {
-			held += fmt.Sprintf(" ×%d", n)
+	for _, c := range model.CountHolders(counted) {
+		held := "held by " + string(c.Kind)
+		if c.Count > 1 {
+			held += fmt.Sprintf(" ×%d", c.Count)
 		}
 		lines = append(lines, held)
 	}
 	for i, l := range lines {
 		lines[i] = escape(l)
 	}
+	// Workload labels are escaped piece by piece (escape is idempotent
+	// only on text without backslashes).
+	lines = append(lines, m.WorkloadLines(ns, escape)...)
 	return `"` + strings.Join(lines, `\n`) + `"`
 }
 

@@ -95,6 +95,7 @@ func cases(t *testing.T) map[string]testCase {
 		"inside":           {inside(), model.View{}},
 		"inside_pidns":     {inside(), model.View{Hierarchy: model.PIDHierarchy}},
 		"empty":            {model.New(), model.View{}},
+		"scenario_match":   {scenario(t), model.View{Match: func(ns *model.Namespace) bool { return ns.Type == nsfs.Net && len(ns.PIDs) == 0 }}},
 	}
 }
 

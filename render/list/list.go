@@ -1,19 +1,21 @@
-// Package list renders a scan as a table with one row per namespace, in the
-// manner of lsns(8): aligned columns by default, or raw (single-space
+// Package list renders a scan as a table with one row per namespace (see
+// [Render]), in the manner of lsns(8): aligned columns by default, or raw (single-space
 // separated, escaped) for scripts.
 package list
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os/user"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/namespaces-of/namespaces_of/filter"
 	"github.com/namespaces-of/namespaces_of/model"
 	"github.com/namespaces-of/namespaces_of/nsfs"
 )
@@ -23,56 +25,87 @@ type Column int
 
 // The columns, in the order --help lists them.
 const (
-	NS      Column = iota // inode number
-	ID                    // kernel namespace ID (NS_GET_ID)
-	Type                  // namespace type
-	NProcs                // number of member processes
-	PID                   // lowest member PID
-	PPID                  // parent of PID
-	User                  // user name of PID
-	UID                   // UID of PID
-	Command               // command name of PID
-	Parent                // parent namespace (user and pid)
-	Owner                 // owning user namespace
-	Holders               // what else keeps it alive
-	Path                  // a path that opens the namespace
-	NSFS                  // nsfs bind mounts
+	NS        Column = iota // inode number
+	ID                      // kernel namespace ID (NS_GET_ID)
+	Type                    // namespace type
+	NProcs                  // number of member processes
+	PID                     // lowest member PID
+	PPID                    // parent of PID
+	User                    // user name of PID
+	UID                     // UID of PID
+	Command                 // command line of PID (lsns's COMMAND)
+	Comm                    // command name of PID
+	Parent                  // parent namespace (user and pid)
+	Owner                   // owning user namespace
+	PNS                     // lsns's PNS: Parent, 0 when none
+	ONS                     // lsns's ONS: Owner, 0 when none
+	Holders                 // what else keeps it alive
+	Path                    // a path that opens the namespace
+	NSFS                    // nsfs bind mounts
+	NetNSID                 // the id a net namespace has in ours (RTM_GETNSID)
+	Container               // containers whose processes are in it
+	Engine                  // their engines
+	Pod                     // their Kubernetes pods
+	Unit                    // systemd units whose processes are in it
+	// defaultCommand is the command name under the heading COMMAND: the
+	// default columns have always shown it so, and scripts depend on it.
+	// It has no name of its own (naming COMMAND gives the command line).
+	defaultCommand
 	numColumns
 )
 
 type columnInfo struct {
 	name, help string
-	right      bool // numbers align right, as in lsns
+	right      bool        // numbers align right, as in lsns
+	kind       filter.Kind // the type --filter compares it as (lsns's)
+	hidden     bool        // not selectable by name
 }
 
 var columns = [numColumns]columnInfo{
-	NS:      {"NS", "namespace identifier (inode number)", true},
-	ID:      {"ID", "64-bit namespace ID from the kernel (NS_GET_ID)", true},
-	Type:    {"TYPE", "kind of namespace", false},
-	NProcs:  {"NPROCS", "number of member processes", true},
-	PID:     {"PID", "lowest member PID", true},
-	PPID:    {"PPID", "parent PID of PID", true},
-	User:    {"USER", "user name of PID (creator for a user namespace without members)", false},
-	UID:     {"UID", "UID of PID (creator for a user namespace without members)", true},
-	Command: {"COMMAND", "command name of PID", false},
-	Parent:  {"PARENT", "parent namespace of a user or pid namespace (inode number)", true},
-	Owner:   {"OWNER", "owning user namespace (inode number; a user namespace's parent)", true},
-	Holders: {"HOLDERS", "other things keeping it alive, as kind:count", false},
-	Path:    {"PATH", "path to the namespace", false},
-	NSFS:    {"NSFS", "nsfs bind mounts of the namespace", false},
+	NS:             {"NS", "namespace identifier (inode number)", true, filter.Number, false},
+	ID:             {"ID", "64-bit namespace ID from the kernel (NS_GET_ID)", true, filter.Number, false},
+	Type:           {"TYPE", "kind of namespace", false, filter.String, false},
+	NProcs:         {"NPROCS", "number of member processes", true, filter.Number, false},
+	PID:            {"PID", "lowest member PID", true, filter.Number, false},
+	PPID:           {"PPID", "parent PID of PID", true, filter.Number, false},
+	User:           {"USER", "user name of PID (creator for a user namespace without members)", false, filter.String, false},
+	UID:            {"UID", "UID of PID (creator for a user namespace without members)", true, filter.Number, false},
+	Command:        {"COMMAND", "command line of PID (its command name if it has none)", false, filter.String, false},
+	Comm:           {"COMM", "command name of PID (the default columns show it as COMMAND)", false, filter.String, false},
+	Parent:         {"PARENT", "parent namespace of a user or pid namespace (inode number)", true, filter.Number, false},
+	Owner:          {"OWNER", "owning user namespace (inode number; a user namespace's parent)", true, filter.Number, false},
+	PNS:            {"PNS", "parent namespace identifier (inode number; 0 if none)", true, filter.Number, false},
+	ONS:            {"ONS", "owner namespace identifier (inode number; 0 if none)", true, filter.Number, false},
+	Holders:        {"HOLDERS", "other things keeping it alive, as kind:count (as --holders says)", false, filter.String, false},
+	Path:           {"PATH", "path to the namespace", false, filter.String, false},
+	NSFS:           {"NSFS", "nsfs bind mounts of the namespace (one per line unless --nowrap)", false, filter.String, false},
+	NetNSID:        {"NETNSID", "namespace ID as used by network subsystem (RTM_GETNSID)", true, filter.String, false},
+	Container:      {"CONTAINER", "containers in it: name, else short ID (comma-separated; a count beyond 8)", false, filter.String, false},
+	Engine:         {"ENGINE", "engines of those containers (comma-separated)", false, filter.String, false},
+	Pod:            {"POD", "Kubernetes pods in it, as namespace/name", false, filter.String, false},
+	Unit:           {"UNIT", "systemd services and scopes in it (a count beyond 8)", false, filter.String, false},
+	defaultCommand: {"COMMAND", "command name of PID", false, filter.String, true},
 }
 
-// lsns names for the same columns, accepted so that lsns habits work.
-var aliases = map[string]Column{"PNS": Parent, "ONS": Owner}
+// WorkloadColumns are the columns that need workload attribution.
+var WorkloadColumns = []Column{Container, Engine, Pod, Unit}
 
-// DefaultColumns are the columns shown without --columns, as lsns shows.
-var DefaultColumns = []Column{NS, Type, NProcs, PID, User, Command}
+// DefaultColumns are the columns shown without --columns: lsns's, with
+// the command name (not line) under COMMAND, as namespaces_of always had.
+var DefaultColumns = []Column{NS, Type, NProcs, PID, User, defaultCommand}
 
-// AllColumns returns every column, in the order --help lists them.
+// NetColumns are the default columns with --type net, as lsns adds
+// NETNSID and NSFS then.
+var NetColumns = []Column{NS, Type, NProcs, PID, User, NetNSID, NSFS, defaultCommand}
+
+// AllColumns returns every column that can be named, in the order --help
+// lists them.
 func AllColumns() []Column {
-	out := make([]Column, numColumns)
-	for i := range out {
-		out[i] = Column(i)
+	var out []Column
+	for c := range numColumns {
+		if !columns[c].hidden {
+			out = append(out, c)
+		}
 	}
 	return out
 }
@@ -94,7 +127,7 @@ func (c Column) Help() string {
 }
 
 // ParseColumns parses a comma-separated list of column names, in any case.
-// A list starting with "+" adds to DefaultColumns, as with lsns -o. An
+// A list starting with "+" adds to [DefaultColumns], as with lsns -o. An
 // unknown or empty name is an error that names it and lists the valid ones.
 func ParseColumns(spec string) ([]Column, error) {
 	var out []Column
@@ -112,15 +145,29 @@ func ParseColumns(spec string) ([]Column, error) {
 	return out, nil
 }
 
+// Kind is the type --filter compares the column as.
+func (c Column) Kind() filter.Kind {
+	if c >= 0 && c < numColumns {
+		return columns[c].kind
+	}
+	return filter.String
+}
+
+// Lookup resolves a column name for --filter.
+func Lookup(name string) (string, filter.Kind, bool) {
+	c, err := parseColumn(name)
+	if err != nil {
+		return "", 0, false
+	}
+	return c.String(), c.Kind(), true
+}
+
 func parseColumn(name string) (Column, error) {
 	upper := strings.ToUpper(name)
 	for _, c := range AllColumns() {
 		if columns[c].name == upper {
 			return c, nil
 		}
-	}
-	if c, ok := aliases[upper]; ok {
-		return c, nil
 	}
 	var valid []string
 	for _, c := range AllColumns() {
@@ -134,21 +181,27 @@ func parseColumn(name string) (Column, error) {
 
 // Options say how to render the table.
 type Options struct {
-	// Columns to show, in order; nil means DefaultColumns.
+	// Columns to show, in order; nil means [DefaultColumns].
 	Columns []Column
 	// NoHeadings leaves out the heading line.
 	NoHeadings bool
 	// Raw separates cells by one space without alignment, leaves missing
 	// values empty, and escapes spaces and backslashes (as \x20, \x5c) so
-	// that every line splits into the same number of fields.
+	// that every line splits into the same number of fields. It implies
+	// NoWrap.
 	Raw bool
-	// UserName maps a UID to a user name; nil means os/user, falling back
+	// NoWrap writes NSFS's mounts comma-separated on the row's line; else
+	// each mount after the first continues the cell on a line of its own,
+	// as lsns shows multi-line cells.
+	NoWrap bool
+	// UserName maps a UID to a user name; nil means [os/user], falling back
 	// to the number when the UID has no name.
 	UserName func(uid int) string
 }
 
 // Render writes one row per namespace of the view, by inode number (as
-// lsns sorts). Missing values are "-" when aligned and empty when raw.
+// lsns sorts; [model.Selection.ByID]). Missing values are "-" when aligned and
+// empty when raw. Namespaces the view keeps only as context are left out.
 func Render(w io.Writer, m *model.Model, v model.View, opts Options) error {
 	if m == nil {
 		return fmt.Errorf("list: nil model")
@@ -162,10 +215,7 @@ func Render(w io.Writer, m *model.Model, v model.View, opts Options) error {
 			return fmt.Errorf("list: unknown column %v", c)
 		}
 	}
-	userName := opts.UserName
-	if userName == nil {
-		userName = systemUserName()
-	}
+	cells := newCells(m, opts)
 
 	var rows [][]string
 	if !opts.NoHeadings {
@@ -175,13 +225,17 @@ func Render(w io.Writer, m *model.Model, v model.View, opts Options) error {
 		}
 		rows = append(rows, head)
 	}
-	for _, ns := range namespaces(m, v) {
-		r := rowOf(m, ns, userName)
-		var cells []string
-		for _, c := range cols {
-			cells = append(cells, r.cell(c))
+	sel := m.Select(v)
+	for _, ns := range sel.ByID() {
+		if sel.Context(ns.ID) {
+			continue
 		}
-		rows = append(rows, cells)
+		r := cells.row(ns)
+		var line []string
+		for _, c := range cols {
+			line = append(line, r.cell(c))
+		}
+		rows = append(rows, line)
 	}
 
 	var b strings.Builder
@@ -202,33 +256,150 @@ func Render(w io.Writer, m *model.Model, v model.View, opts Options) error {
 	return err
 }
 
+// Matcher returns the test of whether --filter's e selects a namespace,
+// evaluating its columns exactly as the table shows them. e must have been
+// bound with Lookup.
+func Matcher(m *model.Model, e *filter.Expr, opts Options) func(*model.Namespace) bool {
+	cells := newCells(m, opts)
+	return func(ns *model.Namespace) bool {
+		r := cells.row(ns)
+		return e.Match(func(name string) filter.Value {
+			c, err := parseColumn(name)
+			if err != nil {
+				return filter.EmptyValue(filter.String)
+			}
+			return value(c, r.cell(c))
+		})
+	}
+}
+
+// value is a cell as --filter sees it: a number for numeric columns.
+func value(c Column, cell string) filter.Value {
+	if cell == "" {
+		return filter.EmptyValue(c.Kind())
+	}
+	if c.Kind() == filter.Number {
+		if n, err := strconv.ParseUint(cell, 10, 64); err == nil {
+			return filter.NumberValue(n)
+		}
+	}
+	return filter.StringValue(cell)
+}
+
+// ColumnsOptions say how to list the columns (--list-columns).
+type ColumnsOptions struct {
+	Raw, JSON bool
+}
+
+// RenderColumns writes the name, filter type and description of every
+// column, as lsns --list-columns does: aligned text (names right-aligned,
+// no heading), raw text, or JSON.
+func RenderColumns(w io.Writer, opts ColumnsOptions) error {
+	kindName := func(c Column) string { return "<" + c.Kind().String() + ">" }
+	var b strings.Builder
+	switch {
+	case opts.JSON:
+		type entry struct {
+			Holder      string `json:"holder"`
+			Type        string `json:"type"`
+			Description string `json:"description"`
+		}
+		doc := struct {
+			Columns []entry `json:"columns"`
+		}{}
+		for _, c := range AllColumns() {
+			doc.Columns = append(doc.Columns, entry{c.String(), kindName(c), c.Help()})
+		}
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "   ")
+		if err := enc.Encode(doc); err != nil {
+			return err
+		}
+	case opts.Raw:
+		for _, c := range AllColumns() {
+			fmt.Fprintf(&b, "%s %s %s\n", c.String(), kindName(c), escape(c.Help(), true))
+		}
+	default:
+		width := 0
+		for _, c := range AllColumns() {
+			width = max(width, len(c.String()))
+		}
+		for _, c := range AllColumns() {
+			fmt.Fprintf(&b, "%*s %-9s %s\n", width, c.String(), kindName(c), c.Help())
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeAligned pads every column to its widest cell. A cell with several
+// lines (NSFS) continues on following lines, the other cells blank there.
 func writeAligned(b *strings.Builder, cols []Column, rows [][]string) {
 	widths := make([]int, len(cols))
-	for _, cells := range rows {
+	more := map[int]map[int][]string{} // row -> column -> continuation lines
+	for r, cells := range rows {
 		for i, cell := range cells {
 			if cell == "" {
-				cells[i] = "-"
+				cell = "-"
 			}
-			cells[i] = escape(cells[i], false)
+			if cols[i] == NSFS && strings.Contains(cell, "\n") {
+				lines := strings.Split(cell, "\n")
+				for l := range lines {
+					lines[l] = escape(lines[l], false)
+					widths[i] = max(widths[i], utf8.RuneCountInString(lines[l]))
+				}
+				cell = lines[0]
+				if more[r] == nil {
+					more[r] = map[int][]string{}
+				}
+				more[r][i] = lines[1:]
+			}
+			cells[i] = escape(cell, false)
 			widths[i] = max(widths[i], utf8.RuneCountInString(cells[i]))
 		}
 	}
-	for _, cells := range rows {
-		var line strings.Builder
-		for i, cell := range cells {
-			if i > 0 {
-				line.WriteByte(' ')
+	blank := make([]string, len(cols))
+	for r, cells := range rows {
+		writeLine(b, cols, widths, cells)
+		for l := 0; len(more[r]) > 0; l++ {
+			line, any := blank, false
+			for i, rest := range more[r] {
+				if l < len(rest) {
+					if !any {
+						line = make([]string, len(cols))
+					}
+					line[i], any = rest[l], true
+				}
 			}
-			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(cell))
-			if columns[cols[i]].right {
-				line.WriteString(pad + cell)
-			} else {
-				line.WriteString(cell + pad)
+			if !any {
+				break
 			}
+			writeLine(b, cols, widths, line)
 		}
-		b.WriteString(strings.TrimRight(line.String(), " "))
-		b.WriteByte('\n')
 	}
+}
+
+// writeLine writes one line of padded cells, without trailing blanks.
+func writeLine(b *strings.Builder, cols []Column, widths []int, cells []string) {
+	var line []byte
+	for i, cell := range cells {
+		if i > 0 {
+			line = append(line, ' ')
+		}
+		pad := widths[i] - utf8.RuneCountInString(cell)
+		if !columns[cols[i]].right {
+			line = append(line, cell...)
+		}
+		for range pad {
+			line = append(line, ' ')
+		}
+		if columns[cols[i]].right {
+			line = append(line, cell...)
+		}
+	}
+	b.Write(bytes.TrimRight(line, " "))
+	b.WriteByte('\n')
 }
 
 // escape writes bytes that would break a line or a field as \xHH, as
@@ -251,40 +422,41 @@ func escape(s string, raw bool) string {
 	return b.String()
 }
 
-// namespaces returns the view's namespaces by inode, then device.
-func namespaces(m *model.Model, v model.View) []*model.Namespace {
-	var out []*model.Namespace
-	var walk func([]*model.Node)
-	walk = func(nodes []*model.Node) {
-		for _, n := range nodes {
-			if n.NS != nil {
-				out = append(out, n.NS)
-			}
-			walk(n.Children)
-		}
+// cells holds what every row's cells are made from.
+type cells struct {
+	m        *model.Model
+	userName func(int) string
+	nsfsSep  string
+}
+
+func newCells(m *model.Model, opts Options) *cells {
+	c := &cells{m: m, userName: opts.UserName, nsfsSep: "\n"}
+	if c.userName == nil {
+		c.userName = systemUserName()
 	}
-	walk(m.Forest(v))
-	sort.Slice(out, func(i, j int) bool { return out[i].ID.Less(out[j].ID) })
-	return out
+	if opts.NoWrap || opts.Raw {
+		c.nsfsSep = ","
+	}
+	return c
 }
 
 // row holds what the cells of one namespace are made from.
 type row struct {
-	ns       *model.Namespace
-	pid      int         // lowest member PID, 0 if none
-	task     *model.Task // what the scan read about pid, nil if nothing
-	userName func(int) string
+	*cells
+	ns   *model.Namespace
+	pid  int         // lowest member PID, 0 if none
+	task *model.Task // what the scan read about pid, nil if nothing
 }
 
-func rowOf(m *model.Model, ns *model.Namespace, userName func(int) string) row {
-	r := row{ns: ns, userName: userName}
+func (c *cells) row(ns *model.Namespace) row {
+	r := row{cells: c, ns: ns}
 	for _, pid := range ns.PIDs {
 		if r.pid == 0 || pid < r.pid {
 			r.pid = pid
 		}
 	}
 	if r.pid != 0 {
-		r.task = m.Tasks[r.pid]
+		r.task = c.m.Tasks[r.pid]
 	}
 	return r
 }
@@ -320,8 +492,9 @@ func (r row) cell(c Column) string {
 			return strconv.Itoa(r.pid)
 		}
 	case PPID:
-		// The model cannot tell PPID 0 (PID 1, kthreadd) from unknown.
-		if r.task != nil && r.task.PPID != 0 {
+		// PPID 0 (PID 1, kthreadd) is known only where the status file,
+		// which also gives the UID, was read.
+		if r.task != nil && (r.task.PPID != 0 || r.task.UID >= 0) {
 			return strconv.Itoa(r.task.PPID)
 		}
 	case User:
@@ -333,6 +506,13 @@ func (r row) cell(c Column) string {
 			return strconv.Itoa(uid)
 		}
 	case Command:
+		if r.task != nil && r.task.Cmdline != "" {
+			return r.task.Cmdline
+		}
+		if r.task != nil {
+			return r.task.Comm
+		}
+	case Comm, defaultCommand:
 		if r.task != nil {
 			return r.task.Comm
 		}
@@ -341,14 +521,22 @@ func (r row) cell(c Column) string {
 			return inode(ns.Parent)
 		}
 	case Owner:
-		if ns.Type == nsfs.User {
-			return inode(ns.Parent)
+		return inode(ns.OwningUser())
+	case PNS:
+		if ns.Type.Hierarchical() {
+			return strconv.FormatUint(ns.Parent.Ino, 10)
 		}
-		return inode(ns.Owner)
+		return "0"
+	case ONS:
+		return strconv.FormatUint(ns.OwningUser().Ino, 10)
+	case NetNSID:
+		return netNSID(ns)
 	case Holders:
-		return holders(ns.Holders)
+		return r.holders()
 	case Path:
 		return r.path()
+	case Container, Engine, Pod, Unit:
+		return r.workloadCell(c)
 	case NSFS:
 		var paths []string
 		for _, h := range ns.Holders {
@@ -356,9 +544,27 @@ func (r row) cell(c Column) string {
 				paths = append(paths, h.Path)
 			}
 		}
-		return strings.Join(paths, ",")
+		if r.nsfsSep == "\n" {
+			// One line per mount: a newline inside a path must not start one.
+			for i, p := range paths {
+				paths[i] = escape(p, false)
+			}
+		}
+		return strings.Join(paths, r.nsfsSep)
 	}
 	return ""
+}
+
+// netNSID is what lsns shows: the id, "unassigned", or nothing when it was
+// not read or the namespace is not a network namespace.
+func netNSID(ns *model.Namespace) string {
+	switch {
+	case ns.Type != nsfs.Net || ns.NetNSID == nil:
+		return ""
+	case *ns.NetNSID < 0:
+		return "unassigned"
+	}
+	return strconv.Itoa(int(*ns.NetNSID))
 }
 
 // path is a file that opens the namespace: the chosen member's link (as
@@ -394,19 +600,41 @@ func inode(id nsfs.ID) string {
 	return strconv.FormatUint(id.Ino, 10)
 }
 
-// holders summarises holders as kind:count, kinds in the model's order.
-func holders(list []model.Holder) string {
-	var kinds []model.HolderKind
-	count := map[model.HolderKind]int{}
-	for _, h := range list {
-		if count[h.Kind] == 0 {
-			kinds = append(kinds, h.Kind)
+// holders is what keeps the namespace alive besides member processes, as
+// the tree's --holders says it: its holders; for a namespace no process is
+// in, the non-leader threads that are; for one with nothing at all, the
+// namespaces it is the parent or owner of.
+func (r row) holders() string {
+	ns := r.ns
+	parts := []string{holders(ns.Holders)}
+	if len(ns.PIDs) == 0 {
+		threads := 0
+		for _, t := range ns.Threads {
+			if t.TID != t.PID {
+				threads++
+			}
 		}
-		count[h.Kind]++
+		if threads > 0 {
+			parts = append(parts, fmt.Sprintf("thread:%d", threads))
+		}
+		if len(ns.Threads) == 0 && len(ns.Holders) == 0 {
+			if n := len(r.m.Descendants(ns.ID)); n > 0 {
+				parts = append(parts, fmt.Sprintf("%s:%d", model.HolderDescendant, n))
+			}
+		}
 	}
+	if parts[0] == "" {
+		parts = parts[1:]
+	}
+	return strings.Join(parts, ",")
+}
+
+// holders summarises holders as kind:count, kinds in the model's order
+// ([model.CountHolders]).
+func holders(list []model.Holder) string {
 	var parts []string
-	for _, k := range kinds {
-		parts = append(parts, fmt.Sprintf("%s:%d", k, count[k]))
+	for _, c := range model.CountHolders(list) {
+		parts = append(parts, fmt.Sprintf("%s:%d", c.Kind, c.Count))
 	}
 	return strings.Join(parts, ",")
 }
@@ -425,4 +653,43 @@ func systemUserName() func(int) string {
 		cache[uid] = name
 		return name
 	}
+}
+
+// workloadCell lists, without repeats and in ref order, what column c
+// shows of the namespace's workloads.
+func (r row) workloadCell(c Column) string {
+	var out []string
+	ws := r.m.NamespaceWorkloads(r.ns)
+	if c == Container || c == Unit {
+		// A namespace shared by many (the host's own) gets a count.
+		n := 0
+		for _, w := range ws {
+			if w.IsContainer() == (c == Container) {
+				n++
+			}
+		}
+		if n > model.MaxListedWorkloads {
+			if c == Container {
+				return strconv.Itoa(n) + " containers"
+			}
+			return strconv.Itoa(n) + " units"
+		}
+	}
+	for _, w := range ws {
+		var v string
+		switch {
+		case c == Unit && !w.IsContainer():
+			v = w.Unit
+		case c == Container && w.IsContainer():
+			v = w.Display()
+		case c == Engine && w.IsContainer():
+			v = w.Engine
+		case c == Pod && w.Pod != nil:
+			v = w.Pod.Namespace + "/" + w.Pod.Name
+		}
+		if v != "" && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return strings.Join(out, ",")
 }

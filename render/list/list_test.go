@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/namespaces-of/namespaces_of/filter"
 	"github.com/namespaces-of/namespaces_of/internal/nstest"
 	"github.com/namespaces-of/namespaces_of/model"
 	"github.com/namespaces-of/namespaces_of/nsfs"
@@ -63,9 +64,13 @@ func edge() *model.Model {
 	add(&model.Namespace{ID: id(105), Type: nsfs.UTS, Owner: id(100), PIDs: []int{50}})
 	add(&model.Namespace{ID: id(106), Type: nsfs.Time, Owner: id(100), Holders: []model.Holder{{Kind: model.HolderFD, PID: 9, FD: 0}}})
 	add(&model.Namespace{ID: id(107), Type: nsfs.PID, Parent: id(103), Owner: id(99), PIDs: []int{60}})
-	m.Tasks[30] = &model.Task{ID: 30, TGID: 30, PPID: 1, UID: 0, Comm: "sshd"}
+	add(&model.Namespace{ID: id(108), Type: nsfs.IPC, Owner: id(100), Threads: []model.Thread{{TID: 71, PID: 70}}}) // only a thread is in it
+	zero, unassigned := int32(0), int32(-1)
+	m.Namespaces[id(101)].NetNSID = &zero
+	m.Namespaces[id(104)].NetNSID = &unassigned
+	m.Tasks[30] = &model.Task{ID: 30, TGID: 30, PPID: 1, UID: 0, Comm: "sshd", Cmdline: "sshd: alice [priv]"}
 	m.Tasks[40] = &model.Task{ID: 40, TGID: 40, UID: -1, Comm: "tmux: server\n"}
-	m.Tasks[50] = &model.Task{ID: 50, TGID: 50, PPID: 40, UID: 100032, Comm: `bäd\näme`}
+	m.Tasks[50] = &model.Task{ID: 50, TGID: 50, PPID: 40, UID: 100032, Comm: `bäd\näme`, Cmdline: "bash -l"}
 	m.Tasks[60] = &model.Task{ID: 60, TGID: 60, PPID: 50, UID: 1000, Comm: "\xff\x01"}
 	m.Normalize()
 	return m
@@ -137,6 +142,11 @@ func TestFormats(t *testing.T) {
 		"subtree_missing":    {scenario(t), model.View{Subtree: id(1)}, Options{}},
 		"empty_model":        {model.New(), model.View{}, Options{}},
 		"duplicated_columns": {scenario(t), model.View{Types: nsfs.NewTypeSet(nsfs.User)}, Options{Columns: []Column{Type, NS, Type}}},
+		"edge_nowrap":        {edge(), model.View{}, Options{Columns: []Column{NS, NSFS, Type}, NoWrap: true}},
+		"edge_net_columns":   {edge(), model.View{}, Options{Columns: NetColumns}},
+		// Context namespaces (kept by the view only for what lies below
+		// them) are not rows.
+		"match_no_procs": {scenario(t), model.View{Match: func(ns *model.Namespace) bool { return len(ns.PIDs) == 0 }}, Options{}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			golden(t, name, render(t, c.m, c.v, c.opts))
@@ -176,10 +186,10 @@ func TestAligned(t *testing.T) {
 
 func TestParseColumns(t *testing.T) {
 	for spec, want := range map[string][]Column{
-		"NS,TYPE,NPROCS,PID,USER,COMMAND":       DefaultColumns,
+		"NS,TYPE,NPROCS,PID,USER,COMM":          {NS, Type, NProcs, PID, User, Comm},
 		"ns, type ,Pid":                         {NS, Type, PID},
 		"+PATH":                                 append(slices.Clone(DefaultColumns), Path),
-		"pns,ONS":                               {Parent, Owner},
+		"pns,ONS,command,netnsid":               {PNS, ONS, Command, NetNSID},
 		"ns,ns":                                 {NS, NS},
 		"ID,PPID,UID,PARENT,OWNER,HOLDERS,NSFS": {ID, PPID, UID, Parent, Owner, Holders, NSFS},
 	} {
@@ -188,7 +198,7 @@ func TestParseColumns(t *testing.T) {
 			t.Errorf("ParseColumns(%q) = %v, %v; want %v", spec, got, err, want)
 		}
 	}
-	valid := "(valid: NS,ID,TYPE,NPROCS,PID,PPID,USER,UID,COMMAND,PARENT,OWNER,HOLDERS,PATH,NSFS)"
+	valid := "(valid: NS,ID,TYPE,NPROCS,PID,PPID,USER,UID,COMMAND,COMM,PARENT,OWNER,PNS,ONS,HOLDERS,PATH,NSFS,NETNSID,CONTAINER,ENGINE,POD,UNIT)"
 	for spec, want := range map[string]string{
 		"NS,FOO,BAR": `unknown column "FOO" ` + valid,
 		"":           "empty column name " + valid,
@@ -232,5 +242,52 @@ func TestSystemUserName(t *testing.T) {
 	}
 	if got := name(2147483000); got != "2147483000" {
 		t.Errorf("unnamed UID shown as %q", got)
+	}
+}
+
+// The filter sees each column as the table shows it, typed as lsns types it.
+func TestMatcher(t *testing.T) {
+	m := edge()
+	for expr, want := range map[string][]uint64{
+		`NPROCS == 0`:                                      {99, 100, 103, 104, 106, 108},
+		`HOLDERS =~ "^(descendant|thread):"`:               {99, 100, 108},
+		`TYPE == "net" && NETNSID == "unassigned"`:         {104},
+		`NETNSID == 0`:                                     {101},
+		`HOLDERS =~ "bind"`:                                {104},
+		`NSFS =~ "^/var/run/x$"`:                           {104},
+		`COMMAND =~ "^bash -l$" || COMM == "tmux: server"`: {102, 105},
+		`PNS == 103 or ONS == 99`:                          {107},
+		`PPID == 40`:                                       {105},
+		`!PID`:                                             {99, 100, 103, 104, 106, 108},
+		`USER == "alice"`:                                  {100, 107},
+		`NS > 104 and ns <= 106`:                           {105, 106},
+	} {
+		e, err := filter.Parse(expr)
+		if err == nil {
+			err = e.Bind(Lookup)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", expr, err)
+		}
+		match := Matcher(m, e, Options{UserName: userName})
+		var got []uint64
+		for _, ns := range m.Select(model.View{}).ByID() {
+			if match(ns) {
+				got = append(got, ns.ID.Ino)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: selected %v, want %v", expr, got, want)
+		}
+	}
+}
+
+func TestRenderColumns(t *testing.T) {
+	for name, opts := range map[string]ColumnsOptions{"list_columns": {}, "list_columns_raw": {Raw: true}, "list_columns_json": {JSON: true}} {
+		var buf bytes.Buffer
+		if err := RenderColumns(&buf, opts); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, name, buf.String())
 	}
 }

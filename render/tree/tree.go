@@ -1,25 +1,40 @@
 // Package tree renders a scan model as the indented text tree that
 // namespaces_of prints by default.
 //
+// # Layout
+//
 // The layout is fixed, because scripts parse it:
 //
 //   - one line per namespace, indented 4 spaces per tree level:
 //     "net {4 4026531833}"; a user namespace line continues with
-//     " <UID: 0>" or, with Options.ShowMaps, " <UID: 0; u: 0 0 4294967295; g: 0 0 4294967295>";
+//     " <UID: 0>" or, with [Options].ShowMaps, " <UID: 0; u: 0 0 4294967295; g: 0 0 4294967295>";
 //   - the pseudo node gathering namespaces whose owner is not visible prints
 //     "[invisible ancestor user NS]";
-//   - members (PIDs, or TIDs with Options.Threads) 8 spaces deeper than their
+//   - members (PIDs, or TIDs with [Options].Threads) 8 spaces deeper than their
 //     namespace, either as one bracketed list "[ 1 2 3 ]" wrapped on word
 //     boundaries, or one per line ("%-5d" or the NStgid set "{ 4312 1 }",
 //     then two spaces and the command name);
-//   - with Options.Holders, "held by ..." lines after the members, at the
-//     member indent.
+//   - with [Options].Workloads, one line per workload after the members, at
+//     the member indent ([model.Workload.Label]: "docker web (3f2a9c1b0d4e)",
+//     "pod kube-system/coredns-x, container coredns (…)", "systemd
+//     cron.service"), or one "workloads: docker 3, systemd 41" line for a
+//     namespace shared by more than [model.MaxListedWorkloads];
+//   - with [Options].Holders, "held by ..." lines after the members, at the
+//     member indent; with [Options].Workloads too, a bind mount an engine
+//     made ends in ", made for <workload>";
+//   - a namespace that a display filter ([model.View].Match) kept only as
+//     the ancestor of a selected one: its line alone, ending " (context)".
 //
-// Text that comes from other processes (bind mount paths, command names) is
-// printed as is when it is printable UTF-8, and Go-quoted (strconv.Quote)
+// # Text from other processes
+//
+// Text that comes from other processes (bind mount paths, command names,
+// workload names) is printed as is when it is printable UTF-8, and
+// Go-quoted ([strconv.Quote])
 // otherwise, so that it can neither forge lines nor emit terminal escapes.
 //
-// With Options.Color, three terminal sequences (the same as the original
+// # Colour
+//
+// With [Options].Color, three terminal sequences (the same as the original
 // namespaces_of) are used, and nothing else:
 //
 //   - "\x1b[93m\x1b[1m" (bright yellow, bold) before a user namespace line
@@ -62,7 +77,7 @@ const (
 // Options selects what the tree shows and how.
 type Options struct {
 	// View selects the hierarchy, the types shown and the subtree; the
-	// structure and order come from Model.Forest(View).
+	// structure and order come from [model.Model.Forest].
 	View model.View
 	// NoPIDs suppresses the member lists.
 	NoPIDs bool
@@ -70,13 +85,17 @@ type Options struct {
 	ShowComm bool
 	// AllPIDs lists members one per line as their NStgid set "{ 4312 1 }".
 	AllPIDs bool
-	// Threads makes the members the TIDs of Namespace.Threads instead of
-	// Namespace.PIDs (--search-tasks).
+	// Threads makes the members the TIDs of [model.Namespace].Threads
+	// instead of its PIDs (--search-tasks).
 	Threads bool
 	// ShowMaps adds "; u: <uid_map>; g: <gid_map>" to user namespace lines.
 	ShowMaps bool
 	// Holders lists what keeps each namespace alive.
 	Holders bool
+	// Workloads lists under each namespace, after its members, whose it
+	// is: one line per workload (model.Workload.Label) at the member
+	// indent, or a count per engine for a namespace shared by many.
+	Workloads bool
 	// Color enables terminal colours.
 	Color bool
 	// Width is the terminal width the member lists are wrapped to (the
@@ -146,10 +165,20 @@ func (r *renderer) node(n *model.Node, level int) {
 			r.bw.WriteString(colorReset)
 		}
 		r.bw.WriteByte('\n')
-	} else if ns := n.NS; ns != nil {
-		r.head(ns, ind)
+	} else if ns := n.NS; n.Context {
+		// Kept by a display filter only to place what lies below it.
+		r.head(ns, ind, contextMark)
+	} else if ns != nil {
+		r.head(ns, ind, "")
 		if !r.opts.NoPIDs {
 			r.members(ns, ind+memberIndent)
+		}
+		if r.opts.Workloads {
+			for _, line := range r.m.WorkloadLines(ns, safeText) {
+				r.indent(ind + memberIndent)
+				r.bw.WriteString(line)
+				r.bw.WriteByte('\n')
+			}
 		}
 		if r.opts.Holders {
 			r.holders(ns, ind+memberIndent)
@@ -160,8 +189,12 @@ func (r *renderer) node(n *model.Node, level int) {
 	}
 }
 
-// head writes the namespace's own line.
-func (r *renderer) head(ns *model.Namespace, ind int) {
+// contextMark ends the line of a namespace a display filter did not select
+// but kept as the ancestor of one it did.
+const contextMark = " (context)"
+
+// head writes the namespace's own line, ending with mark.
+func (r *renderer) head(ns *model.Namespace, ind int, mark string) {
 	user := ns.Type == nsfs.User
 	color := user && r.opts.Color
 	if color {
@@ -189,6 +222,7 @@ func (r *renderer) head(ns *model.Namespace, ind int) {
 	if color {
 		r.bw.WriteString(colorReset)
 	}
+	r.bw.WriteString(mark)
 	r.bw.WriteByte('\n')
 }
 
@@ -212,7 +246,7 @@ func (r *renderer) idMap(ranges []procfs.IDRange) {
 }
 
 // memberCount and memberAt give the member IDs shown for ns: its PIDs, or
-// with Options.Threads the TIDs of its threads.
+// with [Options].Threads the TIDs of its threads.
 func (r *renderer) memberCount(ns *model.Namespace) int {
 	if r.opts.Threads {
 		return len(ns.Threads)
@@ -309,16 +343,12 @@ func (r *renderer) memberLine(id int, ind int) {
 
 // holders writes the "held by" lines of ns: its stored holders, then, for
 // a namespace no process is in, its non-leader threads, then, for a
-// namespace with nothing else keeping it, the namespaces it is an ancestor
-// (parent or owner) of. Threads of a process whose leader exited are members
-// of every namespace they are in; they explain a namespace only where no
-// process does.
+// namespace with nothing else keeping it, [Model.DescendantHolders].
+// Threads of a process whose leader exited are members of every namespace
+// they are in; they explain a namespace only where no process does.
 func (r *renderer) holders(ns *model.Namespace, ind int) {
 	for i := range ns.Holders {
-		r.indent(ind)
-		r.bw.WriteString("held by ")
-		r.holder(&ns.Holders[i])
-		r.bw.WriteByte('\n')
+		r.holderLine(&ns.Holders[i], ind)
 	}
 	for _, t := range ns.Threads {
 		if t.TID == t.PID || len(ns.PIDs) > 0 {
@@ -331,17 +361,16 @@ func (r *renderer) holders(ns *model.Namespace, ind int) {
 		r.int(int64(t.PID))
 		r.bw.WriteByte('\n')
 	}
-	if len(ns.PIDs) > 0 || len(ns.Threads) > 0 || len(ns.Holders) > 0 {
-		return
+	for h := range r.m.DescendantHolders(ns) {
+		r.holderLine(&h, ind)
 	}
-	for _, d := range r.m.Descendants(ns.ID) {
-		r.indent(ind)
-		r.bw.WriteString("held by ancestor of ")
-		r.bw.WriteString(d.Type.String())
-		r.bw.WriteByte(' ')
-		r.bw.WriteString(d.ID.String())
-		r.bw.WriteByte('\n')
-	}
+}
+
+func (r *renderer) holderLine(h *model.Holder, ind int) {
+	r.indent(ind)
+	r.bw.WriteString("held by ")
+	r.holder(h)
+	r.bw.WriteByte('\n')
 }
 
 // holder writes the text of one stored holder after "held by ".
@@ -364,14 +393,17 @@ func (r *renderer) holder(h *model.Holder) {
 			r.uint(h.MountNS.Ino)
 		}
 		r.bw.WriteByte(')')
+		if w := r.m.Workload(h.Workload); w != nil && r.opts.Workloads {
+			r.bw.WriteString(", made for ")
+			r.bw.WriteString(w.Label(safeText))
+		}
 	case model.HolderPIDChildren, model.HolderTimeChildren:
 		r.bw.WriteString(string(h.Kind))
 		r.ofPID(h.PID)
 	case model.HolderKernelList:
 		r.bw.WriteString("kernel list only")
 	case model.HolderDescendant:
-		// Normally computed at render time (see holders), but a model
-		// may store it explicitly.
+		// Derived (see holders), or stored by whoever built the model.
 		r.bw.WriteString("ancestor of ")
 		if d := r.m.Namespaces[h.Of]; d != nil {
 			r.bw.WriteString(d.Type.String())
@@ -400,7 +432,7 @@ func (r *renderer) ofPID(pid int) {
 }
 
 // safeText returns s unchanged when it is valid UTF-8 made of printable
-// characters (strconv.IsPrint: no control, format or line-separator
+// characters ([strconv.IsPrint]: no control, format or line-separator
 // characters, no space other than U+0020) and does not start with a double
 // quote; otherwise s Go-quoted, so that it cannot break a line, forge
 // another, or drive the terminal.

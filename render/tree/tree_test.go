@@ -237,7 +237,12 @@ var goldenCases = []struct {
 	{"holders", Options{ShowMaps: true, Holders: true, Width: 80}},
 	{"holders_color", Options{ShowMaps: true, Holders: true, Color: true, Width: 80}},
 	{"holders_no_pids", Options{NoPIDs: true, Holders: true, Width: 80}},
+	// A display filter selecting net namespaces: user namespaces above
+	// them stay as context lines, without members.
+	{"match_net", Options{View: model.View{Match: isNet}, ShowMaps: true, Holders: true, Color: true, Width: 80}},
 }
+
+func isNet(ns *model.Namespace) bool { return ns.Type == nsfs.Net }
 
 func TestGolden(t *testing.T) {
 	for _, tc := range goldenCases {
