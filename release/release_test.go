@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -140,8 +141,8 @@ func TestCompletionFromBinary(t *testing.T) {
 	}
 	got = command(t, "", env, bash, "-c", `source <(namespaces_of --completion=bash)
 		COMP_LINE="namespaces_of --out"; COMP_POINT=${#COMP_LINE}; _namespaces_of; printf '%s\n' "${COMPREPLY[@]}"`)
-	if got != "--output=\n" {
-		t.Errorf("completing %q offered %q, want --output=", "namespaces_of --out", got)
+	if !slices.Contains(strings.Split(got, "\n"), "--output=") {
+		t.Errorf("completing %q offered %q, want --output= among them", "namespaces_of --out", got)
 	}
 	for _, shell := range []string{"zsh", "fish"} {
 		path := nstest.Program(t, shell)

@@ -94,6 +94,7 @@ type option struct {
 	summary     string
 	value       *Value // nil for a switch
 	optional    bool   // the value may be omitted (then it is attached with "=")
+	repeatable  bool   // may be given more than once (pflag array and slice values)
 }
 
 func options(cmd Command) ([]option, error) {
@@ -103,7 +104,9 @@ func options(cmd Command) ([]option, error) {
 		if f.Hidden {
 			return
 		}
-		o := option{long: f.Name, short: f.Shorthand, summary: f.Usage}
+		typ := f.Value.Type()
+		o := option{long: f.Name, short: f.Shorthand, summary: f.Usage,
+			repeatable: strings.HasSuffix(typ, "Array") || strings.HasSuffix(typ, "Slice") || typ == "count"}
 		if TakesValue(f) {
 			v, ok := Of(f)
 			if !ok && err == nil {

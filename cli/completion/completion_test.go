@@ -47,14 +47,27 @@ func run(t *testing.T, name string, args ...string) string {
 	return string(out)
 }
 
+// words returns the words option name of namespaces_of completes, with
+// prefix, that start with start: what the scripts must offer.
+func words(name, prefix, start string) []string {
+	v, _ := completion.Of(cli.FlagSet().Lookup(name))
+	var out []string
+	for _, w := range v.Words {
+		if strings.HasPrefix(w, start) {
+			out = append(out, prefix+w)
+		}
+	}
+	return out
+}
+
 // completionCases are command lines and exactly what completing their last
 // word must offer, as the word would read afterwards.
 var completionCases = []struct {
 	line string
 	want []string
 }{
-	{"namespaces_of --out", []string{"--output="}},
-	{"namespaces_of --output=", []string{"--output=tree", "--output=json", "--output=list", "--output=dot"}},
+	{"namespaces_of --out", []string{"--output=", "--output-all"}},
+	{"namespaces_of --output=", words("output", "--output=", "")},
 	{"namespaces_of --output=j", []string{"--output=json"}},
 	{"namespaces_of --output l", []string{"list"}},
 	{"namespaces_of --color=", []string{"--color=auto", "--color=always", "--color=never"}},
@@ -62,8 +75,8 @@ var completionCases = []struct {
 	{"namespaces_of --namespaces=net,u", []string{"--namespaces=net,user", "--namespaces=net,uts"}},
 	{"namespaces_of --namespaces=user,net,", []string{"--namespaces=user,net,cgroup", "--namespaces=user,net,ipc",
 		"--namespaces=user,net,mnt", "--namespaces=user,net,pid", "--namespaces=user,net,time", "--namespaces=user,net,uts"}},
-	{"namespaces_of --output=list --columns=NS,T", []string{"--columns=NS,TYPE"}},
-	{"namespaces_of --columns N", []string{"NS", "NPROCS", "NSFS"}},
+	{"namespaces_of --output=list --columns=NS,TY", []string{"--columns=NS,TYPE"}},
+	{"namespaces_of --columns N", words("columns", "", "N")},
 	{"namespaces_of --no-p", []string{"--no-pids"}},
 	{"namespaces_of --verb", []string{"--verbose"}},
 }

@@ -32,7 +32,10 @@ func zshScript(cmd Command, opts []option) string {
 			arg = colons + message + ":" + zshAction(o.value, o.long)
 		}
 		exclusive := ""
-		if o.short != "" {
+		switch {
+		case o.repeatable:
+			exclusive = "*"
+		case o.short != "":
 			exclusive = "(-" + o.short + " --" + o.long + ")"
 		}
 		long := "--" + o.long
