@@ -14,11 +14,11 @@ import (
 // task, the lines of an ID map) when it fits in [maxInline] columns.
 //
 // One pass over src first measures every container (see measure), so the
-// layout itself never scans ahead: a document of 10,000 processes is laid
-// out in a few milliseconds.
-func indentTo(w *bufio.Writer, src []byte) {
+// layout itself never scans ahead.
+// depth is the nesting level src starts at (0 for a whole document).
+func indentTo(w *bufio.Writer, src []byte, depth int) {
 	p := &indenter{src: src, out: w, spans: measure(src)}
-	p.value(0)
+	p.value(depth)
 }
 
 // maxInline is the widest a container other than an array of scalars may

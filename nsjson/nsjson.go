@@ -20,7 +20,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/namespaces-of/namespaces_of/model"
 	"github.com/namespaces-of/namespaces_of/nsfs"
@@ -161,18 +164,76 @@ func Encode(w io.Writer, m *model.Model, v model.View) error {
 	if err != nil {
 		return err
 	}
-	var compact bytes.Buffer
-	enc := json.NewEncoder(&compact)
+	bw := bufio.NewWriterSize(w, 64*1024)
+	if err := writeDocument(bw, doc); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// streamAbove is how many elements a top-level list may have and still be
+// laid out whole; a longer one is written element by element. Every
+// element of the document's lists is wider than 24 columns on one line, so
+// a list of more than 3 is wider than [maxInline] and never goes on one
+// line: streaming it gives the same bytes.
+const streamAbove = 3
+
+// writeDocument writes doc exactly as indentTo lays out its compact
+// encoding, one top-level value at a time and the long lists (namespaces,
+// tasks) one element at a time, so that the compact text of the whole
+// document is never held in memory: at 10,000 processes that would be
+// megabytes more at the peak. The keys and their order come from the
+// document struct, as for encoding/json.
+func writeDocument(bw *bufio.Writer, doc *document) error {
+	var scratch bytes.Buffer
+	enc := json.NewEncoder(&scratch)
 	// Command names and paths are shown to people; < > & need no escaping.
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(doc); err != nil {
-		return fmt.Errorf("nsjson: %w", err)
+	compact := func(v any) ([]byte, error) {
+		scratch.Reset()
+		if err := enc.Encode(v); err != nil {
+			return nil, fmt.Errorf("nsjson: %w", err)
+		}
+		return bytes.TrimSuffix(scratch.Bytes(), []byte("\n")), nil
 	}
-	doc = nil // let the model's copy go before the laid-out text is made
-	bw := bufio.NewWriterSize(w, 64*1024)
-	indentTo(bw, bytes.TrimSuffix(compact.Bytes(), []byte("\n")))
-	bw.WriteByte('\n')
-	return bw.Flush()
+	rv := reflect.ValueOf(doc).Elem()
+	bw.WriteByte('{')
+	written := 0
+	for i := range rv.NumField() {
+		name, opts, _ := strings.Cut(rv.Type().Field(i).Tag.Get("json"), ",")
+		field := rv.Field(i)
+		if opts == "omitempty" && field.IsZero() {
+			continue
+		}
+		if written > 0 {
+			bw.WriteByte(',')
+		}
+		written++
+		bw.WriteString("\n  " + strconv.Quote(name) + ": ")
+		if field.Kind() != reflect.Slice || field.Len() <= streamAbove {
+			text, err := compact(field.Interface())
+			if err != nil {
+				return err
+			}
+			indentTo(bw, text, 1)
+			continue
+		}
+		bw.WriteByte('[')
+		for j := range field.Len() {
+			if j > 0 {
+				bw.WriteByte(',')
+			}
+			bw.WriteString("\n    ")
+			text, err := compact(field.Index(j).Interface())
+			if err != nil {
+				return err
+			}
+			indentTo(bw, text, 2)
+		}
+		bw.WriteString("\n  ]")
+	}
+	bw.WriteString("\n}\n")
+	return nil
 }
 
 func build(m *model.Model, v model.View) (*document, error) {

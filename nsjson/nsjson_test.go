@@ -424,7 +424,7 @@ func ns(doc map[string]any, ino float64) map[string]any {
 func indent(src []byte) []byte {
 	var b bytes.Buffer
 	w := bufio.NewWriter(&b)
-	indentTo(w, src)
+	indentTo(w, src, 0)
 	w.Flush()
 	return b.Bytes()
 }
@@ -524,6 +524,40 @@ func TestContext(t *testing.T) {
 	for _, name := range context {
 		if !strings.HasPrefix(name, "user ") {
 			t.Errorf("%s kept as context", name)
+		}
+	}
+}
+
+// Encode writes the document top-level value by value and the long lists
+// element by element; that must be exactly the layout of the whole
+// document's compact encoding.
+func TestEncodeStreamsTheSameLayout(t *testing.T) {
+	small := model.New()
+	small.Tasks[5] = &model.Task{ID: 5, TGID: 5, UID: -1}
+	small.Skipped = []model.Skip{{PID: 1, Reason: "EACCES"}}
+	for name, m := range map[string]*model.Model{
+		"rich": rich(), "scenario": scenario(), "landscape": landscapeModel(40, 4), "small": small, "empty": model.New(),
+	} {
+		for _, v := range []model.View{{}, {Hierarchy: model.PIDHierarchy}, {Types: nsfs.NewTypeSet(nsfs.Net)}} {
+			var got bytes.Buffer
+			if err := Encode(&got, m, v); err != nil {
+				t.Fatal(err)
+			}
+			doc, err := build(m, v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			compact, err := json.Marshal(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// json.Marshal escapes <, > and &; Encode does not.
+			compact = bytes.ReplaceAll(compact, []byte(`\u003c`), []byte("<"))
+			compact = bytes.ReplaceAll(compact, []byte(`\u003e`), []byte(">"))
+			compact = bytes.ReplaceAll(compact, []byte(`\u0026`), []byte("&"))
+			if want := string(indent(compact)) + "\n"; got.String() != want {
+				t.Errorf("%s, view %+v: streamed layout differs from the whole document's:\n%s\nwant\n%s", name, v, got.String(), want)
+			}
 		}
 	}
 }
