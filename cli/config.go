@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/namespaces-of/namespaces_of/cli/completion"
 	"github.com/namespaces-of/namespaces_of/filter"
 	"github.com/namespaces-of/namespaces_of/nsfs"
 	"github.com/namespaces-of/namespaces_of/render/list"
@@ -51,7 +52,8 @@ type Config struct {
 	Color       string        // auto, always or never
 	Verbose     bool          // -v, --verbose
 	Help        bool          // -h, --help
-	Version     bool          // --version
+	Version     bool          // -V, --version
+	Completion  string        // --completion: a shell, "" if not given
 	Output      string        // tree, json, list, dot or html
 	Columns     []list.Column // --columns, -o, --output-all (list output)
 	NoHeadings  bool          // --no-headings, -n (list output)
@@ -96,59 +98,100 @@ var outputs = []string{"tree", "json", "list", "dot", "html"}
 
 var negativeNumber = regexp.MustCompile(`^-[0-9]+$`)
 
-// Parse parses and validates args (without the program name).
-func Parse(args []string) (*Config, error) {
-	cfg := &Config{}
+// Values of --color.
+var colors = []string{"auto", "always", "never"}
+
+// columnNames lists the --columns names.
+func columnNames() []string {
+	var names []string
+	for _, c := range list.AllColumns() {
+		names = append(names, c.String())
+	}
+	return names
+}
+
+// rawFlags holds the text of options that Parse checks after pflag has run.
+type rawFlags struct {
+	subtree, namespaces, columns, watch   string
+	noColor                               bool
+	types, tasks                          []string
+	outputAll, asList, asJSON, noheadings bool
+}
+
+// newFlagSet defines every option. Parse reads the command line with it and
+// [FlagSet] hands it to the completion scripts and the documentation tests,
+// so those cannot drift from what Parse accepts.
+func newFlagSet(cfg *Config, raw *rawFlags) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("namespaces_of", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	fs.SortFlags = false
-	var subtree, namespaces string
-	var noColor bool
-	fs.StringVar(&subtree, "subtree", "", "")
+	fs.StringVar(&raw.subtree, "subtree", "", "")
 	fs.BoolVar(&cfg.PIDNS, "pidns", false, "")
-	fs.StringVar(&namespaces, "namespaces", "", "")
+	fs.StringVar(&raw.namespaces, "namespaces", "", "")
 	fs.BoolVar(&cfg.NoPIDs, "no-pids", false, "")
 	fs.BoolVar(&cfg.ShowComm, "show-comm", false, "")
 	fs.BoolVar(&cfg.AllPIDs, "all-pids", false, "")
 	fs.BoolVar(&cfg.SearchTasks, "search-tasks", false, "")
 	fs.BoolVar(&cfg.DeepScan, "deep-scan", false, "")
 	fs.BoolVar(&cfg.Holders, "holders", false, "")
-	fs.BoolVar(&noColor, "no-color", false, "")
+	fs.BoolVar(&raw.noColor, "no-color", false, "")
 	fs.StringVar(&cfg.Color, "color", "auto", "")
 	fs.BoolVarP(&cfg.Verbose, "verbose", "v", false, "")
 	fs.BoolVarP(&cfg.Help, "help", "h", false, "")
 	fs.BoolVarP(&cfg.Version, "version", "V", false, "")
+	fs.StringVar(&cfg.Completion, "completion", "", "")
 	fs.StringVar(&cfg.Output, "output", "tree", "")
-	var columns string
-	fs.StringVarP(&columns, "columns", "o", "", "")
+	fs.StringVarP(&raw.columns, "columns", "o", "", "")
 	fs.BoolVar(&cfg.NoHeadings, "no-headings", false, "")
 	fs.BoolVarP(&cfg.Raw, "raw", "r", false, "")
 
 	// lsns's options, with its letters and names.
-	var types, tasks []string
-	var outputAll, asList, asJSON, noheadings bool
 	fs.BoolVarP(&cfg.Persistent, "persistent", "P", false, "")
-	fs.StringArrayVarP(&types, "type", "t", nil, "")
-	fs.StringArrayVarP(&tasks, "task", "p", nil, "")
+	fs.StringArrayVarP(&raw.types, "type", "t", nil, "")
+	fs.StringArrayVarP(&raw.tasks, "task", "p", nil, "")
 	fs.StringVarP(&cfg.FilterText, "filter", "Q", "", "")
-	fs.BoolVar(&outputAll, "output-all", false, "")
+	fs.BoolVar(&raw.outputAll, "output-all", false, "")
 	fs.BoolVarP(&cfg.ListColumns, "list-columns", "H", false, "")
 	fs.BoolVarP(&cfg.NoTruncate, "notruncate", "u", false, "")
 	fs.BoolVarP(&cfg.NoWrap, "nowrap", "W", false, "")
-	fs.BoolVarP(&noheadings, "noheadings", "n", false, "")
-	fs.BoolVarP(&asList, "list", "l", false, "")
-	fs.BoolVarP(&asJSON, "json", "J", false, "")
+	fs.BoolVarP(&raw.noheadings, "noheadings", "n", false, "")
+	fs.BoolVarP(&raw.asList, "list", "l", false, "")
+	fs.BoolVarP(&raw.asJSON, "json", "J", false, "")
 	fs.BoolVar(&cfg.Containers, "containers", false, "")
 	fs.StringArrayVar(&cfg.Container, "container", nil, "")
 
-	var watch string
 	fs.StringArrayVar(&cfg.Diff, "diff", nil, "")
-	fs.StringVar(&watch, "watch", "", "")
+	fs.StringVar(&raw.watch, "watch", "", "")
 	fs.Lookup("watch").NoOptDefVal = defaultWatch
 	fs.StringVar(&cfg.Serve, "serve", "", "")
 	fs.Lookup("serve").NoOptDefVal = serve.DefaultAddr
 	fs.DurationVar(&cfg.ScanInterval, "scan-interval", serve.DefaultInterval, "")
+
+	// How the shells complete each option's value (package completion); a
+	// test fails for an option that takes a value and is not listed here.
+	completion.PID(fs, "subtree")
+	completion.ListOf(fs, "namespaces", nsfs.TypeNames()...)
+	completion.OneOf(fs, "color", colors...)
+	completion.OneOf(fs, "completion", completion.Shells...)
+	completion.OneOf(fs, "output", outputs...)
+	completion.ListOf(fs, "columns", columnNames()...)
+	completion.OneOf(fs, "type", nsfs.TypeNames()...)
+	completion.PID(fs, "task")
+	completion.Free(fs, "filter")
+	completion.Free(fs, "container")
+	completion.File(fs, "diff")
+	completion.Free(fs, "watch")
+	completion.Free(fs, "serve")
+	completion.Free(fs, "scan-interval")
+	return fs
+}
+
+// Parse parses and validates args (without the program name).
+func Parse(args []string) (*Config, error) {
+	cfg := &Config{}
+	var raw rawFlags
+	fs := newFlagSet(cfg, &raw)
 
 	// "-5" would otherwise be taken for a cluster of short options.
 	for _, a := range args {
@@ -169,13 +212,19 @@ func Parse(args []string) (*Config, error) {
 	if cfg.Help || cfg.Version {
 		return cfg, nil
 	}
+	if fs.Changed("completion") {
+		if !slices.Contains(completion.Shells, cfg.Completion) {
+			return nil, usagef("--completion: invalid value %q (want %s)", cfg.Completion, strings.Join(completion.Shells, ", "))
+		}
+		return cfg, nil
+	}
 	if fs.Changed("serve") || fs.Changed("scan-interval") {
 		return cfg, validateServe(cfg, fs)
 	}
-	if err := outputShorthands(cfg, fs, asList, asJSON); err != nil {
+	if err := outputShorthands(cfg, fs, raw.asList, raw.asJSON); err != nil {
 		return nil, err
 	}
-	cfg.NoHeadings = cfg.NoHeadings || noheadings
+	cfg.NoHeadings = cfg.NoHeadings || raw.noheadings
 	if cfg.ListColumns {
 		// Nothing else matters: the columns are listed as text, raw text
 		// or JSON.
@@ -184,14 +233,14 @@ func Parse(args []string) (*Config, error) {
 		}
 		return cfg, nil
 	}
-	for _, name := range types {
+	for _, name := range raw.types {
 		t, ok := nsfs.ParseType(name)
 		if !ok {
 			return nil, usagef("--type: unknown namespace type %q (want one of %s)", name, strings.Join(nsfs.TypeNames(), ", "))
 		}
 		cfg.Types |= nsfs.NewTypeSet(t)
 	}
-	for _, a := range tasks {
+	for _, a := range raw.tasks {
 		pid, err := parsePID(a)
 		if err != nil {
 			return nil, usagef("--task: %v", err)
@@ -235,25 +284,23 @@ func Parse(args []string) (*Config, error) {
 		}
 	}
 	if fs.Changed("subtree") {
-		pid, err := parsePID(subtree)
+		pid, err := parsePID(raw.subtree)
 		if err != nil {
 			return nil, usagef("--subtree: %v", err)
 		}
 		cfg.SubtreePID = pid
 	}
 	if fs.Changed("namespaces") {
-		set, err := nsfs.ParseTypeSet(namespaces)
+		set, err := nsfs.ParseTypeSet(raw.namespaces)
 		if err != nil {
 			return nil, usagef("--namespaces: %v", err)
 		}
 		cfg.Namespaces = set
 	}
-	switch cfg.Color {
-	case "auto", "always", "never":
-	default:
+	if !slices.Contains(colors, cfg.Color) {
 		return nil, usagef("--color: invalid value %q (want auto, always or never)", cfg.Color)
 	}
-	if noColor {
+	if raw.noColor {
 		if fs.Changed("color") && cfg.Color != "never" {
 			return nil, usagef("--no-color conflicts with --color=%s", cfg.Color)
 		}
@@ -263,20 +310,20 @@ func Parse(args []string) (*Config, error) {
 		return nil, usagef("--output: invalid value %q (want %s)", cfg.Output, strings.Join(outputs, ", "))
 	}
 	if fs.Changed("columns") {
-		if outputAll {
+		if raw.outputAll {
 			return nil, usagef("--output-all cannot be combined with --columns")
 		}
-		cols, err := list.ParseColumns(columns)
+		cols, err := list.ParseColumns(raw.columns)
 		if err != nil {
 			return nil, usagef("--columns: %v", err)
 		}
 		cfg.Columns = cols
 	}
-	if outputAll {
+	if raw.outputAll {
 		cfg.Columns = list.AllColumns()
 	}
 	if fs.Changed("watch") {
-		if cfg.Watch, err = parseInterval(watch); err != nil {
+		if cfg.Watch, err = parseInterval(raw.watch); err != nil {
 			return nil, err
 		}
 	}

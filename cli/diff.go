@@ -248,7 +248,7 @@ func scanForChanges(cfg *Config, env Env) (*model.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.ToolVersion = Version
+	m.ToolVersion = toolVersion()
 	m.KernelRelease = kernelRelease()
 	return m, nil
 }

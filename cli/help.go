@@ -71,8 +71,8 @@ Options:
                           "+LIST" adds to the default columns. See
                           --list-columns.
       --output-all        With --output=list: every column.
-  -n, --no-headings       With --output=list: no heading line.
-      --noheadings        Same as --no-headings (lsns's spelling).
+      --no-headings       With --output=list: no heading line.
+  -n, --noheadings        Same as --no-headings (lsns's spelling).
   -r, --raw               With --output=list: unaligned, one space between
                           fields, empty for missing values.
       --diff=FILE         Compare the scan saved in FILE (by --output=json) with
@@ -130,7 +130,11 @@ Options:
   -v, --verbose           Say on stderr which discovery sources ran, and which
                           processes could not be inspected.
   -h, --help              Show this help and exit.
-  -V, --version           Show the version and exit.
+  -V, --version           Show the version and the revision it was built
+                          from, and exit.
+      --completion=SHELL  Print the completion script for SHELL (bash, zsh or
+                          fish) and exit: source <(namespaces_of
+                          --completion=bash), for example.
 
 Rules: PID arguments and --task cannot be combined with --deep-scan,
 --persistent, --search-tasks or --subtree; --namespaces cannot be combined

@@ -23,9 +23,6 @@ import (
 	"github.com/namespaces-of/namespaces_of/render/tree"
 )
 
-// Version is the tool's version.
-const Version = "0.1.0"
-
 // Env is what the command needs from its surroundings; main fills it from
 // the real process, tests fill it by hand.
 type Env struct {
@@ -50,7 +47,12 @@ func Run(args []string, env Env) int {
 		io.WriteString(env.Stdout, helpText)
 		return ExitOK
 	case cfg.Version:
-		fmt.Fprintf(env.Stdout, "namespaces_of %s\n", Version)
+		writeVersion(env.Stdout, readBuildVersion())
+		return ExitOK
+	case cfg.Completion != "":
+		if err := writeCompletion(env.Stdout, cfg.Completion); err != nil {
+			return fail(env, err)
+		}
 		return ExitOK
 	case cfg.ListColumns:
 		if err := list.RenderColumns(env.Stdout, list.ColumnsOptions{Raw: cfg.Raw, JSON: cfg.Output == "json"}); err != nil {
@@ -94,7 +96,7 @@ func Run(args []string, env Env) int {
 		}
 		return fail(env, err)
 	}
-	m.ToolVersion = Version
+	m.ToolVersion = toolVersion()
 	m.KernelRelease = kernelRelease()
 	if cfg.Verbose {
 		reportSources(env.Stderr, m)

@@ -56,7 +56,7 @@ func runServe(cfg *Config, env Env) int {
 	logger := serve.NewLogger(env.Stderr, level)
 	srv := serve.New(serve.Config{
 		Interval:      cfg.ScanInterval,
-		Version:       Version,
+		Version:       toolVersion(),
 		KernelRelease: kernelRelease(),
 		Logger:        logger,
 	})
