@@ -60,6 +60,9 @@ func lowest(m map[uint64]task, ino uint64, t task) {
 }
 
 func (b *bindMounts) scanHost(k *known, f *found) bool {
+	if openat2Missing() {
+		b.note = "without openat2 (Linux 5.6+): mount points resolved by entering each mount namespace (setns(2), CAP_SYS_ADMIN), else below /proc/PID/root"
+	}
 	mountNS := map[uint64]task{}
 	for _, m := range b.byWorker {
 		for ino, t := range m {
@@ -103,13 +106,23 @@ func readBindMounts(k *known, f *found, mountNS nsfs.ID, dir string) {
 	if len(paths) == 0 {
 		return
 	}
+	resolve, prefix := uint64(unix.RESOLVE_IN_ROOT|unix.RESOLVE_NO_MAGICLINKS), ""
+	if openat2Missing() {
+		if readBindMountsInside(k, f, mountNS, dir) {
+			return
+		}
+		// Not allowed to enter it: a plain openat below the task's root,
+		// whose result is still vetted as nsfs (a planted symlink can at
+		// worst misattribute a namespace file).
+		resolve, prefix = 0, "."
+	}
 	root, err := unix.Openat(k.procFD, dir+"/root", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return
 	}
 	defer unix.Close(root)
 	for _, path := range paths {
-		nsFD, err := nsfs.OpenVetted(k.procFD, root, path, unix.RESOLVE_IN_ROOT|unix.RESOLVE_NO_MAGICLINKS)
+		nsFD, err := nsfs.OpenVetted(k.procFD, root, prefix+path, resolve)
 		if err != nil {
 			continue // unmounted meanwhile, over-mounted, or not a namespace
 		}
@@ -119,4 +132,23 @@ func readBindMounts(k *known, f *found, mountNS nsfs.ID, dir string) {
 		}
 		f.holder(byFD(nsFD, 0, 0), model.Holder{Kind: model.HolderBindMount, Path: path, MountNS: mountNS})
 	}
+}
+
+// readBindMountsInside is readBindMounts for kernels without openat2
+// (before Linux 5.6), which cannot resolve a path below /proc/PID/root
+// safely: the mount points are resolved inside the mount namespace of the
+// task at /proc/<dir> instead, from a throwaway thread that entered it. It
+// reports whether it could enter (setns needs CAP_SYS_ADMIN over it).
+func readBindMountsInside(k *known, f *found, mountNS nsfs.ID, dir string) bool {
+	fd, err := nsfs.OpenAt(k.procFD, dir+"/ns/mnt")
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	mounts, err := mountsInNamespace(k.procFD, fd)
+	if err != nil {
+		return false
+	}
+	addBindMounts(k, f, mounts, mountNS)
+	return true
 }

@@ -106,7 +106,8 @@ func (k *kernelNamespaceList) scanHost(kn *known, f *found) bool {
 // type and inode match any namespace with that ID.
 func nsfsHandleOpener(procFD int) func(uint64) (int, error) {
 	return func(nsID uint64) (int, error) {
-		self, _, err := unix.NameToHandleAt(procFD, "self/ns/user", 0)
+		// AT_SYMLINK_FOLLOW: the handle of the nsfs file, not of the /proc link.
+		self, _, err := unix.NameToHandleAt(procFD, "self/ns/user", unix.AT_SYMLINK_FOLLOW)
 		if err != nil {
 			return -1, err
 		}

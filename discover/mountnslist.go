@@ -12,8 +12,14 @@ import (
 // process in them, or whose processes could not be read, are found too.
 type mountNamespaceList struct{ outcome }
 
-func (*mountNamespaceList) about() about {
-	return about{name: "mount-namespace-list", needs: "NS_MNT_GET_NEXT (Linux 6.12+) and CAP_SYS_ADMIN"}
+func (l *mountNamespaceList) about() about {
+	a := about{name: "mount-namespace-list", needs: "NS_MNT_GET_NEXT (Linux 6.12+) and CAP_SYS_ADMIN"}
+	if errno(l.unavailable) == unix.EPERM && hasCapability(unix.CAP_SYS_ADMIN) {
+		// Measured on 6.18 and 7.2: a caller in a child PID namespace
+		// gets EPERM even with CAP_SYS_ADMIN.
+		a.needs = "a caller in the initial PID namespace (it has CAP_SYS_ADMIN)"
+	}
+	return a
 }
 
 // scanHost walks the list from the caller's own mount namespace in both

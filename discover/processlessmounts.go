@@ -3,6 +3,7 @@ package discover
 import (
 	"bytes"
 	"runtime"
+	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -47,20 +48,48 @@ func (m *processlessMounts) scanHost(k *known, f *found) bool {
 			}
 			continue
 		}
-		for _, mnt := range mounts {
-			nsFD, err := nsfs.ReopenVetted(k.procFD, mnt.pathFD)
-			unix.Close(mnt.pathFD)
-			if err != nil {
-				continue
-			}
-			if t, err := nsfs.TypeOf(nsFD); err != nil || !k.wants(t) {
-				unix.Close(nsFD)
-				continue
-			}
-			f.holder(byFD(nsFD, 0, 0), model.Holder{Kind: model.HolderBindMount, Path: mnt.path, MountNS: id})
-		}
+		addBindMounts(k, f, mounts, id)
 	}
 	return visited
+}
+
+// addBindMounts records the namespaces that the nsfs mounts found inside
+// mount namespace mountNS hold, and closes the mounts' O_PATH fds.
+func addBindMounts(k *known, f *found, mounts []nsfsMount, mountNS nsfs.ID) {
+	for _, mnt := range mounts {
+		nsFD, err := nsfs.ReopenVetted(k.procFD, mnt.pathFD)
+		unix.Close(mnt.pathFD)
+		if err != nil {
+			continue
+		}
+		if t, err := nsfs.TypeOf(nsFD); err != nil || !k.wants(t) {
+			unix.Close(nsFD)
+			continue
+		}
+		f.holder(byFD(nsFD, 0, 0), model.Holder{Kind: model.HolderBindMount, Path: mnt.path, MountNS: mountNS})
+	}
+}
+
+// openat2Missing reports whether the kernel lacks openat2(2) (Linux 5.6+):
+// a call with a bad fd gets EBADF where it exists, ENOSYS where it does not.
+var openat2Missing = sync.OnceValue(func() bool {
+	_, err := unix.Openat2(-1, "", &unix.OpenHow{Flags: unix.O_PATH})
+	return err == unix.ENOSYS
+})
+
+// openBelowRoot opens path for O_PATH below root without leaving it. Before
+// Linux 5.6 (no openat2) it falls back to a plain openat that does not
+// follow a final symlink: the caller runs in the mount namespace, so "/"
+// is that namespace's root, and whatever it opens is vetted as nsfs before
+// use; a symlink planted in an earlier component can at worst make it
+// misattribute a namespace file, never open anything else for real.
+func openBelowRoot(root int, path string) (int, error) {
+	how := unix.OpenHow{Flags: unix.O_PATH | unix.O_CLOEXEC, Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS}
+	fd, err := unix.Openat2(root, path, &how)
+	if err == unix.ENOSYS {
+		fd, err = unix.Openat(root, path, unix.O_PATH|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	}
+	return fd, err
 }
 
 // nsfsMount is an nsfs mount found inside another mount namespace: its
@@ -135,8 +164,7 @@ func mountsHere(procFD, mntFD int) ([]nsfsMount, error) {
 	defer unix.Close(root)
 	var out []nsfsMount
 	for _, path := range paths {
-		how := unix.OpenHow{Flags: unix.O_PATH | unix.O_CLOEXEC, Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS}
-		fd, err := unix.Openat2(root, path, &how)
+		fd, err := openBelowRoot(root, path)
 		if err != nil {
 			continue
 		}

@@ -24,19 +24,13 @@ func listDir(fd int) ([]string, error) {
 		if n <= 0 {
 			break
 		}
+		// Only an empty read ends the listing: a pending signal (Go's
+		// preemption signal, say) makes getdents return early with room
+		// to spare.
 		_, _, names = unix.ParseDirent(buf[:n], -1, names)
-		// procfs fills the buffer until its listing ends; with room for
-		// another entry to spare, the next call would only say EOF.
-		if len(buf)-n > maxDirentSize {
-			break
-		}
 	}
 	return names, nil
 }
-
-// maxDirentSize bounds one linux_dirent64 record: a 255-byte name plus the
-// fixed header, padded.
-const maxDirentSize = 512
 
 // readFile reads a small /proc file below dirfd. /proc files are never
 // FIFOs or devices, so a plain open is safe.

@@ -45,9 +45,24 @@ var (
 	buildErr   error
 )
 
+// PrebuiltEnv names the environment variable that points the tests at a
+// directory holding a namespaces_of and an nshelper built beforehand, instead
+// of building them: kernels/matrix sets it, because compiling inside an
+// emulated guest (kernels/debian-kernel) is slow.
+const PrebuiltEnv = "NSTEST_PREBUILT"
+
 // build compiles the C helper and the namespaces_of binary once per test
 // binary. The directory is removed by Cleanup (call it from TestMain).
 func build() {
+	if dir := os.Getenv(PrebuiltEnv); dir != "" {
+		helperPath, toolPath = filepath.Join(dir, "nshelper"), filepath.Join(dir, "namespaces_of")
+		for _, p := range []string{helperPath, toolPath} {
+			if _, err := os.Stat(p); err != nil {
+				buildErr = fmt.Errorf("%s=%s: %v", PrebuiltEnv, dir, err)
+			}
+		}
+		return
+	}
 	buildDir, buildErr = os.MkdirTemp("", "nstest-")
 	if buildErr != nil {
 		return
