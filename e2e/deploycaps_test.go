@@ -19,7 +19,9 @@ import (
 // only the capabilities deploy/daemonset.yaml grants, and with each of them
 // taken away, against two namespaces that need all four to be found: a
 // network namespace bound inside a mount namespace no process is in (held
-// by an fd), and one held only by an fd of a process of another user.
+// by an fd), and one held only by an fd of a process of another user. On
+// kernels with listns(2) only CAP_SYS_ADMIN is needed to find both (found
+// under Linux 7.2 by .ci/kernels).
 func TestDeployCapabilitiesAreExactlyNeeded(t *testing.T) {
 	nstest.RequireRoot(t)
 	setpriv := nstest.Program(t, "setpriv")
@@ -65,6 +67,13 @@ func TestDeployCapabilitiesAreExactlyNeeded(t *testing.T) {
 	for _, drop := range caps {
 		fewer := slices.DeleteFunc(slices.Clone(caps), func(c string) bool { return c == drop })
 		if h, o := found(fewer); h && o {
+			if kernel().listns && drop != "SYS_ADMIN" {
+				// listns(2) (Linux 6.19+) lists both to a caller with
+				// CAP_SYS_ADMIN alone; the DaemonSet's other
+				// capabilities are for the kernels production runs.
+				t.Logf("without %s the deep scan still finds both namespaces: listns(2) lists them on this kernel", drop)
+				continue
+			}
 			t.Errorf("without %s the deep scan still finds both namespaces: the DaemonSet need not grant it", drop)
 		} else {
 			t.Logf("without %s: mount-namespace-held net found %v, other user's fd-held net found %v", drop, h, o)
