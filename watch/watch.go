@@ -47,6 +47,11 @@ func Run(ctx context.Context, o Options) error {
 			return nil
 		case <-tick.C:
 		}
+		// select picks at random when both are ready: a cancelled
+		// watch must not scan (and report) once more.
+		if ctx.Err() != nil {
+			return nil
+		}
 		cur, err := o.Scan()
 		if err != nil {
 			return err
