@@ -532,11 +532,15 @@ func TestContext(t *testing.T) {
 // element by element; that must be exactly the layout of the whole
 // document's compact encoding.
 func TestEncodeStreamsTheSameLayout(t *testing.T) {
+	tricky := landscapeModel(40, 4)
+	for i, comm := range []string{`<img src=x onerror="1">`, `back\\slash`, "tab\there", "ünï", "\u2028", "a&b", ""} {
+		tricky.Tasks[9000+i] = &model.Task{ID: 9000 + i, TGID: 9000 + i, PPID: 1, UID: 0, Comm: comm}
+	}
 	small := model.New()
 	small.Tasks[5] = &model.Task{ID: 5, TGID: 5, UID: -1}
 	small.Skipped = []model.Skip{{PID: 1, Reason: "EACCES"}}
 	for name, m := range map[string]*model.Model{
-		"rich": rich(), "scenario": scenario(), "landscape": landscapeModel(40, 4), "small": small, "empty": model.New(),
+		"rich": rich(), "scenario": scenario(), "landscape": landscapeModel(40, 4), "tricky": tricky, "small": small, "empty": model.New(),
 	} {
 		for _, v := range []model.View{{}, {Hierarchy: model.PIDHierarchy}, {Types: nsfs.NewTypeSet(nsfs.Net)}} {
 			var got bytes.Buffer
