@@ -46,20 +46,27 @@ func (p *process) fdTable() []fdLink {
 		p.fds = p.s.selfFDs
 		return p.fds
 	}
-	p.fds = readFDTable(p.s.procFD, p.dir, p.buf[:])
+	r := &p.reuse
+	r.fdLinks, r.fdText = readFDTable(p.s.procFD, p.dir, p.buf[:], r.dirents, r.fdLinks[:0], r.fdText[:0])
+	p.fds = r.fdLinks
 	return p.fds
 }
 
-func readFDTable(procFD int, dir string, buf []byte) []fdLink {
-	fds := []fdLink{}
+// readFDTable appends the fd links of the process at /proc/<dir> to fds,
+// and their targets to text, which the links' targets point into; buf is
+// the readlink buffer, dirents the getdents one. fds is never nil.
+func readFDTable(procFD int, dir string, buf, dirents []byte, fds []fdLink, text []byte) ([]fdLink, []byte) {
+	if fds == nil {
+		fds = []fdLink{}
+	}
 	fdDir, err := unix.Openat(procFD, dir+"/fd", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return fds
+		return fds, text
 	}
 	defer unix.Close(fdDir)
-	names, err := listDir(fdDir)
+	names, err := listDir(fdDir, dirents)
 	if err != nil {
-		return fds
+		return fds, text
 	}
 	for _, name := range names {
 		n, err := unix.Readlinkat(fdDir, name, buf)
@@ -70,9 +77,13 @@ func readFDTable(procFD int, dir string, buf []byte) []fdLink {
 		if err != nil {
 			continue
 		}
-		fds = append(fds, fdLink{fd: fd, target: append([]byte(nil), buf[:n]...)})
+		// A target stays valid when text grows: the bytes it points at
+		// are never written again, only copied.
+		start := len(text)
+		text = append(text, buf[:n]...)
+		fds = append(fds, fdLink{fd: fd, target: text[start:len(text):len(text)]})
 	}
-	return fds
+	return fds, text
 }
 
 // snapshotSelfFDs reads the calling process's fd links before the scan
@@ -81,7 +92,8 @@ func readFDTable(procFD int, dir string, buf []byte) []fdLink {
 func (s *scan) snapshotSelfFDs() {
 	var buf [256]byte
 	own := []fdLink{}
-	for _, l := range readFDTable(s.procFD, strconv.Itoa(s.selfPID), buf[:]) {
+	links, _ := readFDTable(s.procFD, strconv.Itoa(s.selfPID), buf[:], nil, nil, nil)
+	for _, l := range links {
 		if l.fd != s.procFD {
 			own = append(own, l)
 		}

@@ -44,7 +44,7 @@ func TestListDirUnderSignals(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		names, err := listDir(fd)
+		names, err := listDir(fd, nil)
 		unix.Close(fd)
 		if err != nil {
 			t.Fatal(err)

@@ -57,6 +57,15 @@ type process struct {
 	denied unix.Errno // access was refused (EACCES/EPERM)
 	buf    [256]byte  // readlink buffer
 	file   [4096]byte // small-file buffer (stat, comm, status)
+	reuse  buffers    // kept from one process to the next
+}
+
+// buffers is what a worker reuses from one process to the next, so that
+// scanning a process allocates little: buffers only, never results.
+type buffers struct {
+	dirents []byte   // the getdents buffer
+	fdLinks []fdLink // the fd table last read, emptied
+	fdText  []byte   // its link targets, back to back
 }
 
 // childLink is a *_for_children link, read once.
@@ -71,7 +80,11 @@ func newProcess(s *scan, worker int) *process {
 }
 
 func (p *process) reset(pid int) {
-	*p = process{s: p.s, worker: p.worker, pid: pid, dir: strconv.Itoa(pid), nsDir: -1, pidfd: -1}
+	reuse := p.reuse
+	*p = process{s: p.s, worker: p.worker, pid: pid, dir: strconv.Itoa(pid), nsDir: -1, pidfd: -1, reuse: reuse}
+	if p.reuse.dirents == nil {
+		p.reuse.dirents = make([]byte, direntBufSize)
+	}
 }
 
 func (p *process) release() {
@@ -198,7 +211,7 @@ func (p *process) threads() []int {
 	if p.tids != nil {
 		return p.tids
 	}
-	names, err := readDirNames(p.s.procFD, p.dir+"/task")
+	names, err := readDirNames(p.s.procFD, p.dir+"/task", p.reuse.dirents)
 	if err != nil {
 		p.fail(err)
 		p.tids = []int{}

@@ -3,19 +3,28 @@ package discover
 import "golang.org/x/sys/unix"
 
 // readDirNames lists a directory below dirfd.
-func readDirNames(dirfd int, path string) ([]string, error) {
+func readDirNames(dirfd int, path string, buf []byte) ([]string, error) {
 	fd, err := unix.Openat(dirfd, path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer unix.Close(fd)
-	return listDir(fd)
+	return listDir(fd, buf)
 }
 
-// listDir lists the directory open as fd, from its current offset.
-func listDir(fd int) ([]string, error) {
+// direntBufSize is the getdents buffer of [listDir]: a few hundred
+// entries per call.
+const direntBufSize = 32 * 1024
+
+// listDir lists the directory open as fd, from its current offset, reading
+// through buf (nil: a buffer of its own). Workers pass the same buffer for
+// every process: a fresh one each time was most of a deep scan's
+// allocations.
+func listDir(fd int, buf []byte) ([]string, error) {
 	var names []string
-	buf := make([]byte, 32*1024)
+	if buf == nil {
+		buf = make([]byte, direntBufSize)
+	}
 	for {
 		n, err := unix.Getdents(fd, buf)
 		if err != nil {

@@ -194,7 +194,7 @@ func (s *scan) processes() []int {
 	if len(s.opts.PIDs) > 0 {
 		return s.opts.PIDs
 	}
-	names, _ := readDirNames(s.procFD, ".")
+	names, _ := readDirNames(s.procFD, ".", nil)
 	pids := make([]int, 0, len(names))
 	for _, name := range names {
 		if name[0] < '1' || name[0] > '9' {
