@@ -20,8 +20,8 @@ type resolver struct {
 	m       *model.Model
 	noNSID  atomic.Bool // NS_GET_ID is not supported here; stop asking
 	mu      sync.Mutex  // guards m.Namespaces and mountNS while resolving
-	// keepMountNS: keep an fd of each mount namespace resolved (in
-	// mountNS), so that those without a process can be looked into.
+	// keepMountNS: keep an fd of each mount namespace resolved that no
+	// task was seen in (in mountNS), so that it can be looked into.
 	keepMountNS bool
 	mountNS     map[nsfs.ID]int
 }
@@ -48,7 +48,7 @@ func (r *resolver) take(finds []*found) {
 	for _, f := range finds {
 		for i := range f.holders {
 			if h := &f.holders[i]; h.fd >= 0 {
-				if id, ok := r.resolveFD(h.fd, 0, 0); ok {
+				if id, ok := r.resolveFD(h.fd, 0, 0, true); ok {
 					h.ino, h.typ = id.Ino, r.m.Namespaces[id].Type
 				}
 				unix.Close(h.fd)
@@ -58,6 +58,17 @@ func (r *resolver) take(finds []*found) {
 	}
 	list := r.pending(finds)
 	inParallel(min(r.workers, max(1, len(list))), len(list), 1, func(_, i int) { r.resolveOne(&list[i]) })
+	if len(r.m.Tasks) == 0 {
+		// One allocation for the tasks of the process scan, not a map
+		// grown ten thousand times.
+		n := 0
+		for _, f := range finds {
+			n += len(f.tasks)
+		}
+		if n > 0 {
+			r.m.Tasks = make(map[int]*model.Task, n)
+		}
+	}
 	for _, f := range finds {
 		for _, ms := range f.members {
 			ns := r.m.Namespaces[r.id(ms.ino)]
@@ -99,6 +110,9 @@ type pendingNS struct {
 	ino   uint64
 	typ   nsfs.Type
 	paths []sighting
+	// hasMembers: a task is in it, so it gets PIDs or threads in this
+	// take, and a mount namespace needs no fd kept (see resolveFD).
+	hasMembers bool
 }
 
 // pending lists, for each namespace sighted but not yet resolved, the
@@ -123,11 +137,16 @@ func (r *resolver) pending(finds []*found) []pendingNS {
 	}
 	for _, f := range finds {
 		for _, ms := range f.members {
-			if i, seen := index[ms.ino]; seen && (i < 0 || len(list[i].paths) >= maxCandidates) {
-				continue // the common case: a namespace already taken care of
+			// The common case is a namespace already taken care of.
+			i, seen := index[ms.ino]
+			if !seen || (i >= 0 && len(list[i].paths) < maxCandidates) {
+				path := taskDir(int(ms.pid), int(ms.tid)) + "/ns/" + ms.typ.String()
+				add(sighting{ino: ms.ino, typ: ms.typ, path: path, fd: -1})
+				i = index[ms.ino]
 			}
-			path := taskDir(int(ms.pid), int(ms.tid)) + "/ns/" + ms.typ.String()
-			add(sighting{ino: ms.ino, typ: ms.typ, path: path, fd: -1})
+			if i >= 0 {
+				list[i].hasMembers = true
+			}
 		}
 		for _, h := range f.holders {
 			if h.path != "" {
@@ -150,7 +169,7 @@ func (r *resolver) resolveOne(p *pendingNS) {
 		if err != nil {
 			continue
 		}
-		_, ok := r.resolveFD(fd, p.ino, p.typ)
+		_, ok := r.resolveFD(fd, p.ino, p.typ, !p.hasMembers)
 		unix.Close(fd)
 		if ok {
 			return
@@ -162,10 +181,15 @@ func (r *resolver) resolveOne(p *pendingNS) {
 // model. wantIno, when non-zero, is the inode the sighting saw: if the file
 // now is another namespace (the process moved, or its PID was reused), the
 // sighting is stale and ignored. wantType, when non-zero, saves an ioctl.
+// keepMount: a mount namespace may have no task in it, so an fd of it is
+// kept (with [Options.Deep]) for the sources that look into such
+// namespaces. Keeping one for every mount namespace would grow the fd
+// table many times, and each growth of a table that threads share waits
+// for an RCU grace period: milliseconds each.
 // Several goroutines may resolve at once: the model's map is only touched
 // under r.mu, and each namespace's fields only by the goroutine that
 // claimed it.
-func (r *resolver) resolveFD(fd int, wantIno uint64, wantType nsfs.Type) (nsfs.ID, bool) {
+func (r *resolver) resolveFD(fd int, wantIno uint64, wantType nsfs.Type, keepMount bool) (nsfs.ID, bool) {
 	id, err := nsfs.IDOf(fd)
 	if err != nil || (wantIno != 0 && id.Ino != wantIno) {
 		return nsfs.ID{}, false
@@ -193,7 +217,7 @@ func (r *resolver) resolveFD(fd int, wantIno uint64, wantType nsfs.Type) (nsfs.I
 			r.noNSID.Store(true)
 		}
 	}
-	if typ == nsfs.Mount && r.keepMountNS {
+	if typ == nsfs.Mount && r.keepMountNS && keepMount {
 		if dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0); err == nil {
 			r.mu.Lock()
 			r.mountNS[id] = dup
@@ -224,6 +248,6 @@ func (r *resolver) resolveFD(fd int, wantIno uint64, wantType nsfs.Type) (nsfs.I
 // NS_GET_USERNS.
 func (r *resolver) ancestor(fd int) nsfs.ID {
 	defer unix.Close(fd)
-	id, _ := r.resolveFD(fd, 0, 0)
+	id, _ := r.resolveFD(fd, 0, 0, true)
 	return id
 }

@@ -128,8 +128,8 @@ type known struct {
 	types   nsfs.TypeSet
 	// m is the model as resolved so far; sources only read it.
 	m *model.Model
-	// mountNS holds an open fd for each mount namespace resolved (deep
-	// scans only), so that those without a process can be looked into.
+	// mountNS holds an open fd for each mount namespace resolved that no
+	// task was seen in (deep scans only), so that it can be looked into.
 	mountNS map[nsfs.ID]int
 }
 
