@@ -69,7 +69,24 @@ func attributeWithin(t *testing.T, root string) string {
 	return w.Name
 }
 
+// TestHostileRootlessState runs with openat2, and with the walk that
+// replaces it before Linux 5.6.
 func TestHostileRootlessState(t *testing.T) {
+	t.Run("openat2", testHostileRootlessState)
+	t.Run("without openat2", func(t *testing.T) {
+		withoutOpenat2(t)
+		testHostileRootlessState(t)
+	})
+}
+
+// withoutOpenat2 makes openat2 answer ENOSYS, as before Linux 5.6, until
+// the test ends.
+func withoutOpenat2(t *testing.T) {
+	openat2 = func(int, string, *unix.OpenHow) (int, error) { return -1, unix.ENOSYS }
+	t.Cleanup(func() { openat2 = unix.Openat2 })
+}
+
+func testHostileRootlessState(t *testing.T) {
 	outside := t.TempDir()
 	secret := filepath.Join(outside, "shadow.json")
 	// A file outside the engine's directory that would parse, so that
@@ -157,4 +174,58 @@ func TestHostileRootlessState(t *testing.T) {
 			t.Errorf("label %q does not show the escape escaped", label)
 		}
 	})
+}
+
+// TestWalkBeneath checks the walk that stands in for openat2 before Linux
+// 5.6 against what openat2's RESOLVE_NO_SYMLINKS|RESOLVE_BENEATH allows.
+func TestWalkBeneath(t *testing.T) {
+	base := t.TempDir()
+	outside := t.TempDir()
+	os.MkdirAll(filepath.Join(base, "a/b"), 0o755)
+	os.WriteFile(filepath.Join(base, "a/b/file"), []byte("inside"), 0o644)
+	os.WriteFile(filepath.Join(outside, "secret"), []byte("outside"), 0o644)
+	os.Symlink(outside, filepath.Join(base, "a/dirlink"))
+	os.Symlink(filepath.Join(outside, "secret"), filepath.Join(base, "a/filelink"))
+	os.Symlink("b", filepath.Join(base, "a/inner"))
+	dirFD, err := openDir(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(dirFD)
+	for _, c := range []struct {
+		rel  string
+		want error // nil: opens and reads "inside"
+	}{
+		{"a/b/file", nil},
+		{"./a//b/file", nil},
+		{"a/dirlink/secret", unix.ENOTDIR},
+		{"a/inner/file", unix.ENOTDIR}, // no symlink at all, not even one that stays inside
+		{"a/filelink", unix.ELOOP},
+		{"../" + filepath.Base(outside) + "/secret", unix.EXDEV},
+		{"a/../a/b/file", unix.EXDEV},
+		{filepath.Join(outside, "secret"), unix.EXDEV},
+		{"a/b/", unix.EISDIR},
+		{"a/b/missing", unix.ENOENT},
+	} {
+		fd, err := walkBeneath(dirFD, c.rel, unix.O_RDONLY|unix.O_CLOEXEC)
+		if c.want != nil {
+			if fd >= 0 {
+				unix.Close(fd)
+			}
+			if !errors.Is(err, c.want) {
+				t.Errorf("%s: got fd %d, error %v; want %v", c.rel, fd, err, c.want)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", c.rel, err)
+			continue
+		}
+		buf := make([]byte, 16)
+		n, _ := unix.Read(fd, buf)
+		unix.Close(fd)
+		if string(buf[:n]) != "inside" {
+			t.Errorf("%s: read %q", c.rel, buf[:n])
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -30,10 +31,7 @@ func openDir(path string) (int, error) {
 // maxStateFile bytes. Every file an engine or a user wrote is read through
 // it.
 func readBeneath(dirFD int, rel string) ([]byte, error) {
-	fd, err := unix.Openat2(dirFD, rel, &unix.OpenHow{
-		Flags:   unix.O_RDONLY | unix.O_NONBLOCK | unix.O_NOFOLLOW | unix.O_CLOEXEC | unix.O_NOCTTY,
-		Resolve: unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS,
-	})
+	fd, err := openBeneath(dirFD, rel, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NOCTTY)
 	if err != nil {
 		return nil, err
 	}
@@ -57,6 +55,67 @@ func readBeneath(dirFD int, rel string) ([]byte, error) {
 		return nil, errTooLarge
 	}
 	return data, nil
+}
+
+// openat2 is unix.Openat2; tests replace it to run the fallback of
+// openBeneath on kernels that have the call.
+var openat2 = unix.Openat2
+
+// openBeneath opens rel below dirFD with flags, following no symlink and
+// never leaving dirFD: openat2 with RESOLVE_NO_SYMLINKS|RESOLVE_BENEATH.
+// Before Linux 5.6 (no openat2; RHEL 8's 4.18, Ubuntu 20.04's 5.4) it
+// walks rel one component at a time with O_NOFOLLOW, refusing an absolute
+// path and any "..": stricter than RESOLVE_BENEATH, which allows a ".."
+// that stays below dirFD.
+func openBeneath(dirFD int, rel string, flags int) (int, error) {
+	fd, err := openat2(dirFD, rel, &unix.OpenHow{
+		Flags:   uint64(flags),
+		Resolve: unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS,
+	})
+	if err != unix.ENOSYS {
+		return fd, err
+	}
+	return walkBeneath(dirFD, rel, flags)
+}
+
+// walkBeneath is openBeneath without openat2. Each directory is opened
+// O_PATH|O_DIRECTORY|O_NOFOLLOW, which fails on a symlink (ENOTDIR) and
+// runs no open code; the last component is opened with flags|O_NOFOLLOW,
+// which fails on a symlink (ELOOP). Errors are those openat2 would give
+// for an escape (EXDEV).
+func walkBeneath(dirFD int, rel string, flags int) (int, error) {
+	if strings.HasPrefix(rel, "/") {
+		return -1, unix.EXDEV
+	}
+	parts := strings.Split(rel, "/")
+	for _, part := range parts {
+		if part == ".." {
+			return -1, unix.EXDEV
+		}
+	}
+	cur := dirFD
+	release := func() {
+		if cur != dirFD {
+			unix.Close(cur)
+		}
+	}
+	defer func() { release() }()
+	for _, part := range parts[:len(parts)-1] {
+		if part == "" || part == "." {
+			continue
+		}
+		next, err := unix.Openat(cur, part, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return -1, err
+		}
+		release()
+		cur = next
+	}
+	last := parts[len(parts)-1]
+	if last == "" || last == "." {
+		return -1, unix.EISDIR
+	}
+	return unix.Openat(cur, last, flags|unix.O_NOFOLLOW, 0)
 }
 
 // readFileBeneath opens dir (trusted) and reads rel below it.
