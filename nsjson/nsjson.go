@@ -182,10 +182,10 @@ const streamAbove = 3
 
 // writeDocument writes doc exactly as indentTo lays out its compact
 // encoding, one top-level value at a time and the long lists (namespaces,
-// tasks) one element at a time, so that the compact text of the whole
-// document is never held in memory: at 10,000 processes that would be
-// megabytes more at the peak. The keys and their order come from the
-// document struct, as for encoding/json.
+// tasks) a window of elements at a time (see writeElements), so that the
+// compact text of the whole document is never held in memory: at 10,000
+// processes that would be megabytes more at the peak. The keys and their
+// order come from the document struct, as for encoding/json.
 func writeDocument(bw *bufio.Writer, doc *document) error {
 	top := newElementWriter()
 	rv := reflect.ValueOf(doc).Elem()
