@@ -56,7 +56,6 @@ type process struct {
 	gone   bool       // the process vanished
 	denied unix.Errno // access was refused (EACCES/EPERM)
 	buf    [256]byte  // readlink buffer
-	file   [4096]byte // small-file buffer (stat, comm, status)
 	reuse  buffers    // kept from one process to the next
 }
 
@@ -64,6 +63,7 @@ type process struct {
 // scanning a process allocates little: buffers only, never results.
 type buffers struct {
 	dirents []byte   // the getdents buffer
+	file    []byte   // the small-file buffer (stat, comm, status)
 	fdLinks []fdLink // the fd table last read, emptied
 	fdText  []byte   // its link targets, back to back
 }
@@ -84,6 +84,7 @@ func (p *process) reset(pid int) {
 	*p = process{s: p.s, worker: p.worker, pid: pid, dir: strconv.Itoa(pid), nsDir: -1, pidfd: -1, reuse: reuse}
 	if p.reuse.dirents == nil {
 		p.reuse.dirents = make([]byte, direntBufSize)
+		p.reuse.file = make([]byte, 4096)
 	}
 }
 
@@ -326,7 +327,7 @@ func (p *process) describe(f *found, tid int) {
 	dir := taskDir(p.pid, tid)
 	task := &model.Task{ID: tid, TGID: p.pid, UID: -1}
 	if o.Status {
-		data, err := readSmallFile(p.s.procFD, dir+"/stat", p.file[:])
+		data, err := readSmallFile(p.s.procFD, dir+"/stat", p.reuse.file)
 		if err != nil {
 			return
 		}
@@ -338,7 +339,7 @@ func (p *process) describe(f *found, tid int) {
 		task.UID = p.owner(tid, dir)
 		task.NStgid = p.nstgid(dir)
 	} else if o.Comm {
-		data, err := readSmallFile(p.s.procFD, dir+"/comm", p.file[:])
+		data, err := readSmallFile(p.s.procFD, dir+"/comm", p.reuse.file)
 		if err != nil {
 			return
 		}
@@ -372,7 +373,7 @@ func (p *process) nstgid(dir string) []int {
 	if own := p.links[nsfs.PID.Rank()]; own != 0 && own == p.s.selfPIDNS {
 		return []int{p.pid}
 	}
-	data, err := readSmallFile(p.s.procFD, dir+"/status", p.file[:])
+	data, err := readSmallFile(p.s.procFD, dir+"/status", p.reuse.file)
 	if err != nil {
 		return nil
 	}
