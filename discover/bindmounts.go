@@ -84,32 +84,43 @@ func (b *bindMounts) scanHost(k *known, f *found) bool {
 	for w := range finds {
 		finds[w] = &found{}
 	}
+	read := make([]bool, len(jobs))
 	inParallel(workers, len(jobs), 1, func(w, i int) {
-		readBindMounts(k, finds[w], jobs[i].mountNS, jobs[i].dir)
+		read[i] = readBindMounts(k, finds[w], jobs[i].mountNS, jobs[i].dir)
 	})
 	for _, wf := range finds {
 		f.holders = append(f.holders, wf.holders...)
+	}
+	// A mount namespace whose task was gone before its mounts could be
+	// read is left to processless-mount-namespaces, if something else
+	// still holds it.
+	for i, j := range jobs {
+		if read[i] {
+			k.mountsRead[j.mountNS] = true
+		}
 	}
 	return false
 }
 
 // readBindMounts records the nsfs bind mounts of the mount namespace that
-// the task at /proc/<dir> is in.
-func readBindMounts(k *known, f *found, mountNS nsfs.ID, dir string) {
+// the task at /proc/<dir> is in, and reports whether that task's mount
+// table could be read.
+func readBindMounts(k *known, f *found, mountNS nsfs.ID, dir string) bool {
 	fd, err := unix.Openat(k.procFD, dir+"/mountinfo", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return
+		return false
 	}
 	file := os.NewFile(uintptr(fd), dir+"/mountinfo")
-	paths, _ := procfs.NSFSMounts(file)
+	paths, err := procfs.NSFSMounts(file)
 	file.Close()
+	complete := err == nil
 	if len(paths) == 0 {
-		return
+		return complete
 	}
 	resolve, prefix := uint64(unix.RESOLVE_IN_ROOT|unix.RESOLVE_NO_MAGICLINKS), ""
 	if openat2Missing() {
 		if readBindMountsInside(k, f, mountNS, dir) {
-			return
+			return complete
 		}
 		// Not allowed to enter it: a plain openat below the task's root,
 		// whose result is still vetted as nsfs (a planted symlink can at
@@ -118,7 +129,7 @@ func readBindMounts(k *known, f *found, mountNS nsfs.ID, dir string) {
 	}
 	root, err := unix.Openat(k.procFD, dir+"/root", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return
+		return false
 	}
 	defer unix.Close(root)
 	for _, path := range paths {
@@ -132,6 +143,7 @@ func readBindMounts(k *known, f *found, mountNS nsfs.ID, dir string) {
 		}
 		f.holder(byFD(nsFD, 0, 0), model.Holder{Kind: model.HolderBindMount, Path: path, MountNS: mountNS})
 	}
+	return complete
 }
 
 // readBindMountsInside is readBindMounts for kernels without openat2

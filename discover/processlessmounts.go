@@ -13,10 +13,13 @@ import (
 )
 
 // processlessMounts scans the mounts of mount namespaces that no readable
-// task is in (held by an fd or a bind mount, or found in the kernel's
-// list). There is no /proc/PID/root to resolve paths through, so the work
-// runs on a locked OS thread that enters the namespace and is then thrown
-// away: no other thread of the process ever changes namespace.
+// process is in (held by an fd or a bind mount, or found in the kernel's
+// list), unless bind-mounts read them through a thread that is in one.
+// Such a thread may be another tool's that entered the namespace for a
+// moment, gone before its mounts could be read. There is no
+// /proc/PID/root to resolve paths through, so the work runs on a locked OS
+// thread that enters the namespace and is then thrown away: no other
+// thread of the process ever changes namespace.
 type processlessMounts struct {
 	outcome
 	done map[nsfs.ID]bool
@@ -26,9 +29,9 @@ func (*processlessMounts) about() about {
 	return about{name: "processless-mount-namespaces", needs: "setns(2) into the mount namespace (CAP_SYS_ADMIN)"}
 }
 
-// scanHost visits each not yet visited member-less mount namespace, and
-// asks to run again if it visited any: the bind mounts it found may be
-// further member-less mount namespaces.
+// scanHost visits each not yet visited mount namespace that no process is
+// in and whose mounts no task showed, and asks to run again if it visited
+// any: the bind mounts it found may be further such namespaces.
 func (m *processlessMounts) scanHost(k *known, f *found) bool {
 	if m.done == nil {
 		m.done = map[nsfs.ID]bool{}
@@ -36,7 +39,7 @@ func (m *processlessMounts) scanHost(k *known, f *found) bool {
 	visited := false
 	for id, fd := range k.mountNS {
 		ns := k.m.Namespaces[id]
-		if m.done[id] || ns == nil || len(ns.PIDs) > 0 || len(ns.Threads) > 0 {
+		if m.done[id] || ns == nil || len(ns.PIDs) > 0 || k.mountsRead[id] {
 			continue
 		}
 		m.done[id] = true

@@ -21,7 +21,7 @@ type resolver struct {
 	noNSID  atomic.Bool // NS_GET_ID is not supported here; stop asking
 	mu      sync.Mutex  // guards m.Namespaces and mountNS while resolving
 	// keepMountNS: keep an fd of each mount namespace resolved that no
-	// task was seen in (in mountNS), so that it can be looked into.
+	// process was seen in (in mountNS), so that it can be looked into.
 	keepMountNS bool
 	mountNS     map[nsfs.ID]int
 }
@@ -110,9 +110,12 @@ type pendingNS struct {
 	ino   uint64
 	typ   nsfs.Type
 	paths []sighting
-	// hasMembers: a task is in it, so it gets PIDs or threads in this
-	// take, and a mount namespace needs no fd kept (see resolveFD).
-	hasMembers bool
+	// hasProcess: a process (a thread group leader) is in it, so it gets
+	// PIDs in this take, and a mount namespace needs no fd kept (see
+	// resolveFD). A thread alone does not count: it may be another tool's
+	// that entered the namespace for a moment and is gone before the
+	// namespace's mounts are read.
+	hasProcess bool
 }
 
 // pending lists, for each namespace sighted but not yet resolved, the
@@ -144,8 +147,8 @@ func (r *resolver) pending(finds []*found) []pendingNS {
 				add(sighting{ino: ms.ino, typ: ms.typ, path: path, fd: -1})
 				i = index[ms.ino]
 			}
-			if i >= 0 {
-				list[i].hasMembers = true
+			if i >= 0 && ms.tid == ms.pid {
+				list[i].hasProcess = true
 			}
 		}
 		for _, h := range f.holders {
@@ -169,7 +172,7 @@ func (r *resolver) resolveOne(p *pendingNS) {
 		if err != nil {
 			continue
 		}
-		_, ok := r.resolveFD(fd, p.ino, p.typ, !p.hasMembers)
+		_, ok := r.resolveFD(fd, p.ino, p.typ, !p.hasProcess)
 		unix.Close(fd)
 		if ok {
 			return
@@ -181,7 +184,7 @@ func (r *resolver) resolveOne(p *pendingNS) {
 // model. wantIno, when non-zero, is the inode the sighting saw: if the file
 // now is another namespace (the process moved, or its PID was reused), the
 // sighting is stale and ignored. wantType, when non-zero, saves an ioctl.
-// keepMount: a mount namespace may have no task in it, so an fd of it is
+// keepMount: a mount namespace may have no process in it, so an fd of it is
 // kept (with [Options.Deep]) for the sources that look into such
 // namespaces. Keeping one for every mount namespace would grow the fd
 // table many times, and each growth of a table that threads share waits

@@ -10,8 +10,8 @@ import (
 )
 
 // TestDeepKeepsOnlyMemberlessMountNamespaces: a deep scan keeps an fd of a
-// mount namespace that no task is in, for the source that looks inside
-// such namespaces, and of no mount namespace a task is in: one fd per
+// mount namespace that no process is in, for the source that looks inside
+// such namespaces, and of no mount namespace a process is in: one fd per
 // container grew the scanner's fd table again and again, and each growth
 // waited for an RCU grace period (a third of a 10,000-process deep scan's
 // resolve step).
@@ -41,8 +41,8 @@ func TestDeepKeepsOnlyMemberlessMountNamespaces(t *testing.T) {
 		t.Errorf("no fd kept of mount namespace %d, which only an fd holds", heldIno)
 	}
 	for id := range s.res.mountNS {
-		if ns := m.Namespaces[id]; ns == nil || len(ns.PIDs) > 0 || len(ns.Threads) > 0 {
-			t.Errorf("an fd kept of mount namespace %d, which tasks are in", id.Ino)
+		if ns := m.Namespaces[id]; ns == nil || len(ns.PIDs) > 0 {
+			t.Errorf("an fd kept of mount namespace %d, which processes are in", id.Ino)
 		}
 	}
 }

@@ -108,9 +108,11 @@ type scan struct {
 	types     []nsfs.Type // link types to read for member tasks
 	m         *model.Model
 	res       *resolver
-	process   []processSource
-	host      []hostSource
-	all       []source // every source used, in table order, for the report
+	// mountsRead: see [known].
+	mountsRead map[nsfs.ID]bool
+	process    []processSource
+	host       []hostSource
+	all        []source // every source used, in table order, for the report
 }
 
 // openScan opens the procfs root and reads which namespace links it shows;
@@ -149,6 +151,7 @@ func (s *scan) probe() error {
 		}
 	}
 	s.res = newResolver(s.procFD, s.nsfsDev, s.workers(), s.m, s.opts.Deep)
+	s.mountsRead = map[nsfs.ID]bool{}
 	s.chooseSources()
 	return nil
 }
@@ -281,7 +284,7 @@ func (s *scan) runHostSources() {
 
 // known is what host-wide sources are handed.
 func (s *scan) known() *known {
-	return &known{procFD: s.procFD, dev: s.nsfsDev, workers: s.workers(), types: s.opts.Types, m: s.m, mountNS: s.res.mountNS}
+	return &known{procFD: s.procFD, dev: s.nsfsDev, workers: s.workers(), types: s.opts.Types, m: s.m, mountNS: s.res.mountNS, mountsRead: s.mountsRead}
 }
 
 // availableTypes lists the link types this kernel has (time namespaces

@@ -129,8 +129,11 @@ type known struct {
 	// m is the model as resolved so far; sources only read it.
 	m *model.Model
 	// mountNS holds an open fd for each mount namespace resolved that no
-	// task was seen in (deep scans only), so that it can be looked into.
+	// process was seen in (deep scans only), so that it can be looked into.
 	mountNS map[nsfs.ID]int
+	// mountsRead: the mount namespaces whose mounts were read through a
+	// task in them. Sources fill it as they read them.
+	mountsRead map[nsfs.ID]bool
 }
 
 func (k *known) id(ino uint64) nsfs.ID { return nsfs.ID{Dev: k.dev, Ino: ino} }
